@@ -1,0 +1,64 @@
+# The two commands: `make run` and `make test`. Everything else helps them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint format install install-dev vendor seed migrate bench-discovery bench-slots bench-booking clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up, migrate a local SQLite database, load demo data, serve on :8000
+run: export DEBUG ?= true
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+migrate: export DEBUG ?= true
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+seed: export DEBUG ?= true
+seed: install
+	$(BIN)/python manage.py seed_demo
+
+## make test: lint, system checks, migrations check, then the whole suite with coverage
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/python manage.py check
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest --cov --cov-report=term:skip-covered $(ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make vendor: refresh static/vendor/ from npm at the versions in package.json
+vendor:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons/fonts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
+	cp node_modules/bootstrap-icons/font/fonts/* static/vendor/bootstrap-icons/fonts/
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles .coverage

@@ -1,0 +1,47 @@
+"""Demo accounts for `manage.py seed_demo`."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from .models import Role, User
+
+STAFF_PASSWORD = "demo-staff-password"
+PATIENT_PASSWORD = "demo-patient-password"
+
+PATIENTS = [
+    ("maria.garcia@example.com", "Maria Garcia", "Europe/Madrid"),
+    ("james.smith@example.com", "James Smith", "Europe/London"),
+    ("lena.fischer@example.com", "Lena Fischer", "Europe/Berlin"),
+    ("noah.johnson@example.com", "Noah Johnson", "America/New_York"),
+    ("aiko.tanaka@example.com", "Aiko Tanaka", "Asia/Tokyo"),
+]
+
+
+def demo_user(email: str, full_name: str, password: str, **fields) -> User:
+    """Get or create a verified demo account; an existing one is left as it is."""
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, full_name=full_name, **fields)
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed(stdout) -> list[tuple[str, str, str]]:
+    staff = demo_user(
+        "staff@example.com",
+        "Sam Staff",
+        STAFF_PASSWORD,
+        is_staff=True,
+        is_superuser=True,
+        timezone="Europe/Berlin",
+    )
+    staff.groups.add(Group.objects.get(name=Role.STAFF))
+    for email, name, zone in PATIENTS:
+        demo_user(email, name, PATIENT_PASSWORD, timezone=zone)
+    stdout.write(f"Accounts: 1 staff, {len(PATIENTS)} patients.")
+    return [
+        ("staff", "staff@example.com", STAFF_PASSWORD),
+        ("patient", PATIENTS[0][0], PATIENT_PASSWORD),
+    ]

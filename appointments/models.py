@@ -1,0 +1,281 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from doctors.models import DoctorProfile
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklyAvailability(models.Model):
+    """One window of working hours on a weekday, in the doctor's time zone.
+
+    Several windows on one day make breaks (09:00–12:00 and 14:00–17:30)."""
+
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="weekly_availability",
+        verbose_name=_("doctor"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        verbose_name = _("weekly availability")
+        verbose_name_plural = _("weekly availability")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="availability_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        window = f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.get_weekday_display()} {window}"
+
+
+class TimeOff(models.Model):
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="time_off",
+        verbose_name=_("doctor"),
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="time_off_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["doctor", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.doctor}: {self.starts_at:%Y-%m-%d %H:%M} – {self.ends_at:%H:%M}"
+
+
+class SlotQuerySet(models.QuerySet):
+    def free(self, now: datetime) -> "SlotQuerySet":
+        """Slots nobody has booked and nobody holds at `now` (an expired hold is free).
+
+        Does not apply the doctor's notice and horizon: see `bookable`."""
+        return self.filter(is_booked=False).filter(
+            Q(held_until__isnull=True) | Q(held_until__lte=now)
+        )
+
+
+class Slot(models.Model):
+    """A bookable time of one doctor, generated from the weekly availability."""
+
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="slots",
+        verbose_name=_("doctor"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    is_booked = models.BooleanField(_("booked"), default=False)
+    # A short hold reserves the slot while one patient confirms.
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_slots",
+        verbose_name=_("held by"),
+    )
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    # Set by regeneration when a booked or held slot no longer fits the hours.
+    outside_schedule = models.BooleanField(_("outside the weekly hours"), default=False)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "starts_at"], name="slot_unique_doctor_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="slot_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["doctor", "starts_at"],
+                condition=Q(is_booked=False),
+                name="slot_unbooked_by_doctor",
+            ),
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(is_booked=False),
+                name="slot_unbooked_by_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+    def is_held_by_other(self, user, now: datetime) -> bool:
+        return (
+            self.held_until is not None
+            and self.held_until > now
+            and self.held_by_id != getattr(user, "pk", None)
+        )
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AppointmentQuerySet":
+        """The user's appointments as patient or as doctor; nobody else's."""
+        return self.filter(Q(patient=user) | Q(doctor__user=user))
+
+    def active(self) -> "AppointmentQuerySet":
+        return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
+
+    slot = models.ForeignKey(
+        Slot,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("slot"),
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("doctor"),
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("patient"),
+    )
+    # Copied from the slot so overlap and day rules are one indexed query.
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.TextField(_("reason for the visit"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    reminder_sent_at = models.DateTimeField(
+        _("reminder sent at"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        constraints = [
+            # The last guard against double booking: holds whatever the code does.
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(status__in=["pending", "confirmed"]),
+                name="one_active_appointment_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["doctor", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.patient} with {self.doctor} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("appointments:detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class AppointmentEvent(models.Model):
+    """One row per status change: who moved the appointment, when, from what to what."""
+
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("appointment"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_status = models.CharField(
+        _("from"), max_length=10, choices=Appointment.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to"), max_length=10, choices=Appointment.Status.choices
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.from_status or '—'} → {self.to_status}"

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+import accounts.demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: staff, patients, doctors, schedules, appointments and "
+        "reviews. Idempotent: running it again changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        # Each app seeds its own part, in dependency order.
+        seeders = [accounts.demo.seed]
+        with transaction.atomic():
+            logins = []
+            for seed in seeders:
+                logins += seed(self.stdout) or []
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
+        for role, email, password in logins:
+            self.stdout.write(f"  {role:<10} {email:<32} {password}")

@@ -1,0 +1,108 @@
+"""Fixtures shared by every app's tests, and the test-speed settings."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from doctors.tests.factories import DoctorProfileFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    # Rate-limit counters live in the cache: each test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def patient(db):
+    return UserFactory(full_name="Pat Patient")
+
+
+@pytest.fixture
+def other_patient(db):
+    return UserFactory(full_name="Olive Other")
+
+
+@pytest.fixture
+def doctor(db):
+    """An approved doctor's profile (its user is in the Doctors group)."""
+    return DoctorProfileFactory(user__full_name="Ada Lee")
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(full_name="Sam Staff")
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    client.force_login(patient)
+    return client
+
+
+@pytest.fixture
+def doctor_client(client, doctor):
+    client.force_login(doctor.user)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    """A headless Chromium tab on the live server, 1280 px wide.
+
+    Function-scoped on purpose: Playwright's sync API runs an event loop in this
+    thread while it lives, and Django refuses ORM calls from a thread with a loop,
+    so the loop (and DJANGO_ALLOW_ASYNC_UNSAFE) lasts for this test only."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} "
+            "(apt-get install chromium)"
+        )
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        yield tab
+        browser.close()

@@ -1,0 +1,214 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.timezones import timezone_choices, validate_timezone
+
+
+class Specialization(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("specialization")
+        verbose_name_plural = _("specializations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("doctors:specialization", args=[self.slug])
+
+
+class Language(models.Model):
+    """A language a doctor consults in; reference data kept by staff in admin."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DoctorProfileQuerySet(models.QuerySet):
+    def approved(self) -> "DoctorProfileQuerySet":
+        """Only approved doctors are listed, shown or bookable."""
+        return self.filter(status=DoctorProfile.Status.APPROVED)
+
+    def visible_to(self, user) -> "DoctorProfileQuerySet":
+        """Approved profiles, plus the user's own application, plus all for staff."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        if user.is_authenticated:
+            return self.filter(Q(status=DoctorProfile.Status.APPROVED) | Q(user=user))
+        return self.approved()
+
+
+class DoctorProfile(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="doctor_profile",
+        verbose_name=_("user"),
+    )
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    specialization = models.ForeignKey(
+        Specialization,
+        on_delete=models.PROTECT,
+        related_name="doctors",
+        verbose_name=_("specialization"),
+    )
+    license_number = models.CharField(_("license number"), max_length=50)
+    bio = models.TextField(_("bio"), max_length=3000)
+    qualifications = models.TextField(_("qualifications"), max_length=2000)
+    years_of_experience = models.PositiveSmallIntegerField(
+        _("years of experience"), validators=[MaxValueValidator(70)]
+    )
+    languages = models.ManyToManyField(
+        Language, related_name="doctors", verbose_name=_("languages")
+    )
+    clinic_name = models.CharField(_("clinic name"), max_length=150)
+    address = models.CharField(_("address"), max_length=255)
+    city = models.CharField(_("city"), max_length=100)
+    consultation_fee = models.DecimalField(
+        _("consultation fee"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=63,
+        default="UTC",
+        choices=timezone_choices,
+        validators=[validate_timezone],
+    )
+
+    # Booking settings, all in the doctor's time zone.
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"),
+        default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(120)],
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer between appointments (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(60)],
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=120,
+        validators=[MaxValueValidator(60 * 24 * 30)],
+        help_text=_("How long before its start a slot can still be booked."),
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text=_("How many days ahead patients can book."),
+    )
+    auto_confirm = models.BooleanField(
+        _("confirm bookings automatically"), default=False
+    )
+
+    # Kept exact by the services that change them, in the same transaction.
+    followers_count = models.PositiveIntegerField(_("followers"), default=0)
+    rating_avg = models.DecimalField(
+        _("average rating"), max_digits=3, decimal_places=2, default=Decimal("0")
+    )
+    rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DoctorProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("doctor profile")
+        verbose_name_plural = _("doctor profiles")
+        indexes = [
+            models.Index(
+                fields=["-followers_count", "id"],
+                condition=Q(status="approved"),
+                name="doctor_approved_popular",
+            ),
+            models.Index(
+                fields=["-rating_avg", "-rating_count", "id"],
+                condition=Q(status="approved"),
+                name="doctor_approved_rating",
+            ),
+            models.Index(
+                fields=["-created_at", "id"],
+                condition=Q(status="approved"),
+                name="doctor_approved_newest",
+            ),
+            models.Index(fields=["status", "city"], name="doctor_status_city"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating_avg__gte=0) & Q(rating_avg__lte=5),
+                name="doctor_rating_avg_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def get_absolute_url(self) -> str:
+        return reverse("doctors:detail", args=[self.slug])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Follow(models.Model):
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follows",
+        verbose_name=_("patient"),
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="follows",
+        verbose_name=_("doctor"),
+    )
+    created_at = models.DateTimeField(_("followed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "doctor"], name="follow_once_per_doctor"
+            ),
+        ]
+        indexes = [models.Index(fields=["doctor", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} → {self.doctor}"

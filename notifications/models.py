@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        FOLLOWED = "followed", _("Someone followed me")
+        APPOINTMENT_BOOKED = "appointment_booked", _("Appointment booked")
+        APPOINTMENT_CONFIRMED = "appointment_confirmed", _("Appointment confirmed")
+        APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
+        APPOINTMENT_RESCHEDULED = (
+            "appointment_rescheduled",
+            _("Appointment rescheduled"),
+        )
+        APPOINTMENT_COMPLETED = "appointment_completed", _("Visit completed")
+        APPOINTMENT_REMINDER = "appointment_reminder", _("Reminder before a visit")
+        APPLICATION_APPROVED = "application_approved", _("Doctor application approved")
+        APPLICATION_REJECTED = "application_rejected", _("Doctor application rejected")
+        REVIEW_HIDDEN = "review_hidden", _("My review was hidden")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    message = models.CharField(_("message"), max_length=300)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"]),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:open", args=[self.pk])
+
+
+class EmailPreference(models.Model):
+    """Whether a user wants email for one kind of notification (in-app is always on).
+
+    No row means the default for the kind: on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="email_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Notification.Kind.choices)
+    enabled = models.BooleanField(_("send email"), default=True)
+
+    class Meta:
+        verbose_name = _("email preference")
+        verbose_name_plural = _("email preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="email_preference_once_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Appointment
+from doctors.models import DoctorProfile
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible(self) -> "ReviewQuerySet":
+        """Reviews shown on the doctor's page and counted in the average."""
+        return self.filter(is_hidden=False)
+
+
+class Review(models.Model):
+    """A verified review: one per completed appointment."""
+
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="review",
+        verbose_name=_("appointment"),
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        verbose_name=_("doctor"),
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        verbose_name=_("patient"),
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    reply = models.TextField(_("doctor's reply"), max_length=2000, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5),
+                name="review_rating_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["doctor", "-created_at", "-id"],
+                condition=Q(is_hidden=False),
+                name="review_visible_by_doctor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ for {self.doctor} by {self.patient}"
