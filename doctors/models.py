@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -118,10 +119,12 @@ class DoctorProfile(models.Model):
         default=0,
         validators=[MaxValueValidator(60)],
     )
-    min_notice_minutes = models.PositiveIntegerField(
-        _("minimum notice (minutes)"),
-        default=120,
-        validators=[MaxValueValidator(60 * 24 * 30)],
+    # A duration, not a count of minutes, so "starts after now + notice" is one
+    # SQL comparison per doctor (the directory's next-available sort needs it).
+    min_notice = models.DurationField(
+        _("minimum notice"),
+        default=timedelta(hours=2),
+        validators=[MaxValueValidator(timedelta(days=30))],
         help_text=_("How long before its start a slot can still be booked."),
     )
     horizon_days = models.PositiveSmallIntegerField(

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
@@ -46,7 +47,7 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
     city = "Berlin"
     consultation_fee = Decimal("60.00")
     timezone = "UTC"
-    min_notice_minutes = 0
+    min_notice = timedelta(0)
 
     @factory.post_generation
     def approved_role(self, create, extracted, **kwargs):
