@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +84,16 @@ class SlotQuerySet(models.QuerySet):
         Does not apply the doctor's notice and horizon: see `bookable`."""
         return self.filter(is_booked=False).filter(
             Q(held_until__isnull=True) | Q(held_until__lte=now)
+        )
+
+    def bookable(self, now: datetime) -> "SlotQuerySet":
+        """Free slots a patient may book at `now`: past each doctor's minimum notice
+        and inside their booking horizon, of approved doctors. Time off needs no
+        filter: regeneration deletes the free slots it covers."""
+        return self.free(now).filter(
+            doctor__status="approved",
+            starts_at__gte=Value(now) + F("doctor__min_notice"),
+            starts_at__lt=Value(now) + F("doctor__booking_horizon"),
         )
 
 

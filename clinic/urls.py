@@ -11,6 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    # Before doctors: their /doctors/me/... pages must win over /doctors/<slug>/.
+    path("", include("appointments.urls")),
+    path("", include("reviews.urls")),
+    path("", include("notifications.urls")),
+    path("", include("doctors.urls")),
 ]
 
 if settings.DEBUG:

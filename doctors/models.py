@@ -119,19 +119,22 @@ class DoctorProfile(models.Model):
         default=0,
         validators=[MaxValueValidator(60)],
     )
-    # A duration, not a count of minutes, so "starts after now + notice" is one
-    # SQL comparison per doctor (the directory's next-available sort needs it).
+    # Durations, not counts of minutes or days, so "starts after now + notice" is
+    # one SQL comparison per doctor on every database (the directory needs it).
     min_notice = models.DurationField(
         _("minimum notice"),
         default=timedelta(hours=2),
         validators=[MaxValueValidator(timedelta(days=30))],
         help_text=_("How long before its start a slot can still be booked."),
     )
-    horizon_days = models.PositiveSmallIntegerField(
-        _("booking horizon (days)"),
-        default=60,
-        validators=[MinValueValidator(1), MaxValueValidator(180)],
-        help_text=_("How many days ahead patients can book."),
+    booking_horizon = models.DurationField(
+        _("booking horizon"),
+        default=timedelta(days=60),
+        validators=[
+            MinValueValidator(timedelta(days=1)),
+            MaxValueValidator(timedelta(days=180)),
+        ],
+        help_text=_("How far ahead patients can book (whole days, 1–180)."),
     )
     auto_confirm = models.BooleanField(
         _("confirm bookings automatically"), default=False

@@ -192,15 +192,19 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
-                    "horizon_days",
-                    models.PositiveSmallIntegerField(
-                        default=60,
-                        help_text="How many days ahead patients can book.",
+                    "booking_horizon",
+                    models.DurationField(
+                        default=datetime.timedelta(days=60),
+                        help_text="How far ahead patients can book (whole days, 1–180).",
                         validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(180),
+                            django.core.validators.MinValueValidator(
+                                datetime.timedelta(days=1)
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                datetime.timedelta(days=180)
+                            ),
                         ],
-                        verbose_name="booking horizon (days)",
+                        verbose_name="booking horizon",
                     ),
                 ),
                 (
