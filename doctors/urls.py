@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401  (routes are added as the pages land)
+from django.urls import path
+
+from . import views
 
 app_name = "doctors"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Directory (discovery)
+    path("doctors/", views.doctor_list, name="list"),
+    path(
+        "specializations/<slug:slug>/",
+        views.specialization_detail,
+        name="specialization",
+    ),
+]
