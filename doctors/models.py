@@ -56,6 +56,16 @@ class DoctorProfileQuerySet(models.QuerySet):
             return self.filter(Q(status=DoctorProfile.Status.APPROVED) | Q(user=user))
         return self.approved()
 
+    def with_follow_state(self, user) -> "DoctorProfileQuerySet":
+        """Annotate `is_followed`: whether `user` follows each doctor."""
+        if not user.is_authenticated:
+            return self.annotate(is_followed=models.Value(False))
+        return self.annotate(
+            is_followed=models.Exists(
+                Follow.objects.filter(patient=user, doctor=models.OuterRef("pk"))
+            )
+        )
+
 
 class DoctorProfile(models.Model):
     class Status(models.TextChoices):

@@ -12,4 +12,12 @@ urlpatterns: list = [
         views.specialization_detail,
         name="specialization",
     ),
+    # Applications, public pages, follows (people); fixed paths before <slug>.
+    path("doctors/apply/", views.apply, name="apply"),
+    path("doctors/me/", views.application, name="application"),
+    path("doctors/me/edit/", views.edit, name="edit"),
+    path("account/following/", views.following, name="following"),
+    path("doctors/<slug:slug>/", views.detail, name="detail"),
+    path("doctors/<slug:slug>/follow/", views.follow, name="follow"),
+    path("doctors/<slug:slug>/unfollow/", views.unfollow, name="unfollow"),
 ]

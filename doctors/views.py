@@ -1,6 +1,22 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from http import HTTPStatus
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from accounts.web import redirect_after_post
+
+from . import services
+from .forms import ApplicationForm, DoctorProfileForm
 from .models import DoctorProfile, Specialization
 
 
@@ -22,3 +38,203 @@ def doctor_list(
 def specialization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     specialization = get_object_or_404(Specialization, slug=slug)
     return doctor_list(request, specialization=specialization)
+
+
+# --- Applications, public page, follows (people) ----------------------------------
+def _display_name(doctor: DoctorProfile) -> str:
+    return _("Dr %(name)s") % {"name": doctor.user.full_name}
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+@login_required
+@ratelimit(key="user", rate="10/m", method="POST", block=True)
+def apply(request: HttpRequest) -> HttpResponse:
+    profile = DoctorProfile.objects.filter(user=request.user).first()
+    if profile is not None and profile.status != DoctorProfile.Status.REJECTED:
+        messages.info(request, _("You have already applied; here is its status."))
+        return redirect("doctors:application")
+    initial = {}
+    if profile is not None:  # a rejected applicant fixes and resubmits
+        initial = model_to_dict(profile, fields=ApplicationForm.Meta.fields)
+    form = ApplicationForm(request.POST or None, initial=initial)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.apply(user=request.user, **form.cleaned_data)
+            except services.AlreadyApplied:
+                messages.info(request, _("You have already applied."))
+            else:
+                messages.success(
+                    request,
+                    _("Application sent. Clinic staff will review it shortly."),
+                )
+            return redirect_after_post(request, reverse("doctors:application"))
+        status = HTTPStatus.BAD_REQUEST
+    context = {
+        "form": form,
+        "profile": profile,
+        "breadcrumbs": [
+            (_("Your profile"), reverse("accounts:profile")),
+            (_("Become a doctor"), ""),
+        ],
+    }
+    return render(request, "doctors/application_form.html", context, status=status)
+
+
+@login_required
+def application(request: HttpRequest) -> HttpResponse:
+    profile = (
+        DoctorProfile.objects.filter(user=request.user)
+        .select_related("specialization")
+        .prefetch_related("languages")
+        .first()
+    )
+    context = {
+        "profile": profile,
+        "currency": settings.CLINIC_CURRENCY,
+        "breadcrumbs": [
+            (_("Your profile"), reverse("accounts:profile")),
+            (_("Doctor application"), ""),
+        ],
+    }
+    return render(request, "doctors/application_status.html", context)
+
+
+@login_required
+@ratelimit(key="user", rate="20/m", method="POST", block=True)
+def edit(request: HttpRequest) -> HttpResponse:
+    profile = DoctorProfile.objects.filter(user=request.user).first()
+    if profile is None:
+        messages.info(request, _("Apply first: you do not have a doctor profile yet."))
+        return redirect("doctors:apply")
+    if not profile.is_approved:
+        messages.info(
+            request, _("You can edit your profile once your application is approved.")
+        )
+        return redirect("doctors:application")
+    form = DoctorProfileForm(request.POST or None, instance=profile)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your doctor profile was saved."))
+            return redirect_after_post(request, profile.get_absolute_url())
+        status = HTTPStatus.BAD_REQUEST
+    context = {
+        "form": form,
+        "profile": profile,
+        "breadcrumbs": [
+            (_display_name(profile), profile.get_absolute_url()),
+            (_("Edit profile"), ""),
+        ],
+    }
+    return render(request, "doctors/doctor_form.html", context, status=status)
+
+
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    doctor = get_object_or_404(
+        DoctorProfile.objects.visible_to(request.user)
+        .with_follow_state(request.user)
+        .select_related("user", "specialization")
+        .prefetch_related("languages"),
+        slug=slug,
+    )
+    context = {
+        "doctor": doctor,
+        "currency": settings.CLINIC_CURRENCY,
+        "breadcrumbs": [
+            (_("Doctors"), reverse("doctors:list")),
+            (doctor.specialization.name, doctor.specialization.get_absolute_url()),
+            (_display_name(doctor), ""),
+        ],
+    }
+    return render(request, "doctors/doctor_detail.html", context)
+
+
+def _follow_response(
+    request: HttpRequest,
+    doctor: DoctorProfile,
+    message: str,
+    level: int = messages.SUCCESS,
+    status: HTTPStatus = HTTPStatus.OK,
+) -> HttpResponse:
+    """htmx gets the button and count again; a plain form post a redirect + message."""
+    next_url = _safe_next(request, doctor.get_absolute_url())
+    if getattr(request, "htmx", False):
+        doctor = (
+            DoctorProfile.objects.with_follow_state(request.user)
+            .select_related("user")
+            .get(pk=doctor.pk)
+        )
+        context = {"doctor": doctor, "next": next_url, "follow_message": message}
+        return render(request, "doctors/_follow_button.html", context, status=status)
+    messages.add_message(request, level, message)
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+@ratelimit(key="user", rate="30/m", method="POST", block=True)
+def follow(request: HttpRequest, slug: str) -> HttpResponse:
+    doctor = get_object_or_404(
+        DoctorProfile.objects.visible_to(request.user).select_related("user"),
+        slug=slug,
+    )
+    name = _display_name(doctor)
+    try:
+        created = services.follow(patient=request.user, doctor=doctor)
+    except services.CannotFollowSelf:
+        message = _("You cannot follow your own profile.")
+        return _follow_response(
+            request, doctor, message, messages.ERROR, HTTPStatus.FORBIDDEN
+        )
+    except services.NotFollowable:
+        raise Http404 from None
+    if created:
+        message = _("You now follow %(name)s.") % {"name": name}
+    else:
+        message = _("You already follow %(name)s.") % {"name": name}
+    return _follow_response(request, doctor, message)
+
+
+@login_required
+@require_POST
+@ratelimit(key="user", rate="30/m", method="POST", block=True)
+def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
+    doctor = get_object_or_404(
+        DoctorProfile.objects.visible_to(request.user).select_related("user"),
+        slug=slug,
+    )
+    services.unfollow(patient=request.user, doctor=doctor)
+    message = _("You no longer follow %(name)s.") % {"name": _display_name(doctor)}
+    return _follow_response(request, doctor, message)
+
+
+@login_required
+def following(request: HttpRequest) -> HttpResponse:
+    doctors = (
+        DoctorProfile.objects.approved()
+        .filter(follows__patient=request.user)
+        .with_follow_state(request.user)
+        .select_related("user", "specialization")
+        .order_by("-follows__created_at", "-id")
+    )
+    page = Paginator(doctors, 24).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "doctors": page.object_list,
+        "breadcrumbs": [
+            (_("Your profile"), reverse("accounts:profile")),
+            (_("Following"), ""),
+        ],
+    }
+    return render(request, "doctors/following.html", context)
