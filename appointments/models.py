@@ -89,8 +89,10 @@ class SlotQuerySet(models.QuerySet):
     def bookable(self, now: datetime) -> "SlotQuerySet":
         """Free slots a patient may book at `now`: past each doctor's minimum notice
         and inside their booking horizon, of approved doctors. Time off needs no
-        filter: regeneration deletes the free slots it covers."""
+        filter: regeneration deletes the free slots it covers, and flags the ones it
+        must keep (booked, held, with history) `outside_schedule`, never offered."""
         return self.free(now).filter(
+            outside_schedule=False,
             doctor__status="approved",
             starts_at__gte=Value(now) + F("doctor__min_notice"),
             starts_at__lt=Value(now) + F("doctor__booking_horizon"),

@@ -1,0 +1,433 @@
+"""A doctor's schedule: weekly windows, booking settings, time off, and the slots
+generated from them.
+
+Every change here regenerates the doctor's slots in the same transaction, with the
+doctor's row locked, so two changes (or a change and the daily `generate_slots`) for
+one doctor never interleave. Booked and held slots are never deleted or moved:
+regeneration flags them `outside_schedule` when they no longer fit.
+"""
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from doctors.models import DoctorProfile
+
+from .models import Appointment, Slot, TimeOff, WeeklyAvailability
+
+UTC = dt.UTC
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+class TimeOffNotFound(Exception):
+    """The time off does not exist or belongs to another doctor."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """One weekly window in the doctor's local wall-clock time."""
+
+    weekday: int
+    start_time: dt.time
+    end_time: dt.time
+
+
+@dataclass(frozen=True)
+class RegenerationResult:
+    created: int = 0
+    removed: int = 0
+    flagged: int = 0  # booked or held slots newly outside the hours
+    unflagged: int = 0  # flagged slots that fit the hours again
+
+    def __add__(self, other: "RegenerationResult") -> "RegenerationResult":
+        return RegenerationResult(
+            created=self.created + other.created,
+            removed=self.removed + other.removed,
+            flagged=self.flagged + other.flagged,
+            unflagged=self.unflagged + other.unflagged,
+        )
+
+
+# --- Pure computation: no database -------------------------------------------------
+
+
+def local_to_utc(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a local wall time, or None when that wall time does not
+    exist (skipped by a spring-forward change). In the repeated fall-back hour the
+    first occurrence (fold=0) is used, so each wall time gives one instant."""
+    local = dt.datetime.combine(day, wall, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    back = instant.astimezone(zone)
+    if (back.date(), back.time()) != (day, wall):
+        return None
+    return instant
+
+
+def _window_end(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """The instant a window closes; a non-existent closing time counts as the
+    moment the clocks jumped (the earlier reading)."""
+    return dt.datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+
+
+def _overlaps_slot(
+    slots: Sequence[Interval], starts: list[dt.datetime], start, end
+) -> bool:
+    """Whether [start, end) overlaps any of `slots` (sorted, `starts` their start
+    instants). Slots are at most a few hours long, so only those starting within a
+    day before `end` can reach it."""
+    index = bisect.bisect_left(starts, end)
+    horizon = start - dt.timedelta(days=1)
+    for other_start, other_end in reversed(slots[:index]):
+        if other_start < horizon:
+            break
+        if other_end > start:
+            return True
+    return False
+
+
+def _overlaps_any(intervals: Sequence[Interval], start, end) -> bool:
+    return any(a < end and start < b for a, b in intervals)
+
+
+def working_intervals(
+    *,
+    windows: Iterable[Window],
+    zone: ZoneInfo,
+    first_day: dt.date,
+    last_day: dt.date,
+) -> list[Interval]:
+    """The working windows between two local dates (inclusive) as UTC intervals."""
+    by_weekday: dict[int, list[Window]] = {}
+    for window in windows:
+        by_weekday.setdefault(window.weekday, []).append(window)
+    intervals = []
+    day = first_day
+    while day <= last_day:
+        for window in by_weekday.get(day.weekday(), ()):
+            start = dt.datetime.combine(day, window.start_time, tzinfo=zone)
+            intervals.append(
+                (start.astimezone(UTC), _window_end(day, window.end_time, zone))
+            )
+        day += dt.timedelta(days=1)
+    intervals.sort()
+    return intervals
+
+
+def desired_slots(
+    *,
+    windows: Iterable[Window],
+    zone: ZoneInfo,
+    first_day: dt.date,
+    last_day: dt.date,
+    slot_minutes: int,
+    buffer_minutes: int,
+    time_off: Sequence[Interval] = (),
+) -> list[Interval]:
+    """The slots the weekly windows give between two local dates (inclusive).
+
+    Starts are stepped in the doctor's wall-clock time from each window's start, so
+    09:00 stays 09:00 across a DST change; consecutive starts are slot + buffer
+    apart; a slot must end inside its window; wall times that do not exist (spring
+    forward) are skipped; the repeated fall-back hour gives one slot per wall time,
+    never two at one instant. Slots overlapping time off are left out."""
+    length = dt.timedelta(minutes=slot_minutes)
+    step = dt.timedelta(minutes=slot_minutes + buffer_minutes)
+    by_weekday: dict[int, list[Window]] = {}
+    for window in windows:
+        by_weekday.setdefault(window.weekday, []).append(window)
+    time_off = sorted(time_off)
+    seen: set[dt.datetime] = set()
+    slots: list[Interval] = []
+    day = first_day
+    while day <= last_day:
+        for window in by_weekday.get(day.weekday(), ()):
+            window_end = _window_end(day, window.end_time, zone)
+            wall = dt.datetime.combine(day, window.start_time)
+            wall_end = dt.datetime.combine(day, window.end_time)
+            while wall + length <= wall_end:
+                start = local_to_utc(day, wall.time(), zone)
+                wall += step
+                if start is None or start in seen:
+                    continue
+                end = start + length
+                if end > window_end:
+                    continue
+                if time_off and _overlaps_any(time_off, start, end):
+                    continue
+                seen.add(start)
+                slots.append((start, end))
+        day += dt.timedelta(days=1)
+    slots.sort()
+    return slots
+
+
+# --- Services ---------------------------------------------------------------------
+
+
+def _windows_of(doctor: DoctorProfile) -> list[Window]:
+    return [
+        Window(weekday, start, end)
+        for weekday, start, end in WeeklyAvailability.objects.filter(
+            doctor=doctor
+        ).values_list("weekday", "start_time", "end_time")
+    ]
+
+
+@transaction.atomic
+def regenerate_slots(
+    *, doctor: DoctorProfile, now: dt.datetime | None = None
+) -> RegenerationResult:
+    """Bring the doctor's future slots in line with their windows, settings and
+    time off, up to the end of the local day their booking horizon reaches.
+
+    One transaction with the doctor's row locked, so regenerations of one doctor
+    run one after another. Idempotent. Slots that started before `now` are never
+    touched. Future free slots that no longer fit are deleted; booked or held ones
+    (and any with appointment history) are kept and flagged `outside_schedule`
+    when they lie outside the working hours or in time off, unflagged when they fit
+    again; no new slot is created that would overlap a kept one."""
+    now = now or timezone.now()
+    doctor = DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
+    zone = ZoneInfo(doctor.timezone)
+    windows = _windows_of(doctor)
+    first_day = now.astimezone(zone).date()
+    generate_until_day = (now + doctor.booking_horizon).astimezone(zone).date()
+
+    has_history = Exists(Appointment.objects.filter(slot=OuterRef("pk")))
+    existing = list(
+        Slot.objects.filter(doctor=doctor, ends_at__gt=now)
+        .annotate(has_history=has_history)
+        .values_list(
+            "pk",
+            "starts_at",
+            "ends_at",
+            "is_booked",
+            "held_until",
+            "outside_schedule",
+            "has_history",
+        )
+    )
+    kept: list[tuple[int, dt.datetime, dt.datetime, bool]] = []
+    removable: dict[dt.datetime, tuple[int, dt.datetime]] = {}
+    for pk, start, end, booked, held_until, flagged, history in existing:
+        held = held_until is not None and held_until > now
+        if booked or held or history or start < now:
+            kept.append((pk, start, end, flagged))
+        else:
+            removable[start] = (pk, end)
+
+    last_kept_day = max(
+        (end.astimezone(zone).date() for _, _, end, _ in kept), default=first_day
+    )
+    time_off = list(
+        TimeOff.objects.filter(doctor=doctor, ends_at__gt=now).values_list(
+            "starts_at", "ends_at"
+        )
+    )
+    desired = desired_slots(
+        windows=windows,
+        zone=zone,
+        first_day=first_day,
+        last_day=generate_until_day,
+        slot_minutes=doctor.slot_minutes,
+        buffer_minutes=doctor.buffer_minutes,
+        time_off=time_off,
+    )
+
+    # Kept slots: flag those outside the hours or in time off (future ones only).
+    working = working_intervals(
+        windows=windows,
+        zone=zone,
+        first_day=first_day,
+        last_day=max(last_kept_day, generate_until_day),
+    )
+    to_flag, to_unflag = [], []
+    for pk, start, end, flagged in kept:
+        if start < now:
+            continue
+        fits = any(a <= start and end <= b for a, b in working) and not (
+            _overlaps_any(time_off, start, end)
+        )
+        if fits and flagged:
+            to_unflag.append(pk)
+        elif not fits and not flagged:
+            to_flag.append(pk)
+
+    kept_intervals = sorted((start, end) for _, start, end, _ in kept)
+    kept_starts = [start for start, _ in kept_intervals]
+    to_create: list[Slot] = []
+    wanted: set[tuple[dt.datetime, dt.datetime]] = set()
+    for start, end in desired:
+        if start < now:
+            continue
+        if kept_intervals and _overlaps_slot(kept_intervals, kept_starts, start, end):
+            continue
+        wanted.add((start, end))
+        current = removable.get(start)
+        if current is None or current[1] != end:
+            to_create.append(Slot(doctor_id=doctor.pk, starts_at=start, ends_at=end))
+    stale = [pk for start, (pk, end) in removable.items() if (start, end) not in wanted]
+
+    removed = 0
+    if stale:
+        # Compare-and-set: a slot booked or held since we read it stays.
+        removed, _ = (
+            Slot.objects.filter(pk__in=stale, is_booked=False)
+            .filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
+            .filter(~has_history)
+            .delete()
+        )
+    if to_create:
+        Slot.objects.bulk_create(to_create, batch_size=1000, ignore_conflicts=True)
+    if to_flag:
+        Slot.objects.filter(pk__in=to_flag).update(outside_schedule=True)
+    if to_unflag:
+        Slot.objects.filter(pk__in=to_unflag).update(outside_schedule=False)
+    return RegenerationResult(
+        created=len(to_create),
+        removed=removed,
+        flagged=len(to_flag),
+        unflagged=len(to_unflag),
+    )
+
+
+def _check_windows(windows: Sequence[Window]) -> None:
+    for window in windows:
+        if window.end_time <= window.start_time:
+            raise ValueError(f"{window} ends before it starts")
+    ordered = sorted(windows, key=lambda w: (w.weekday, w.start_time))
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if before.weekday == after.weekday and after.start_time < before.end_time:
+            raise ValueError(f"{before} overlaps {after}")
+
+
+@transaction.atomic
+def replace_weekly_windows(
+    *,
+    doctor: DoctorProfile,
+    windows: Sequence[Window],
+    now: dt.datetime | None = None,
+) -> RegenerationResult:
+    """Replace all of the doctor's weekly windows, then regenerate their slots.
+
+    Precondition: windows end after they start and do not overlap on one day (the
+    form checks this; a ValueError here is a programming error)."""
+    _check_windows(windows)
+    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
+    WeeklyAvailability.objects.filter(doctor=doctor).delete()
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(
+            doctor=doctor,
+            weekday=window.weekday,
+            start_time=window.start_time,
+            end_time=window.end_time,
+        )
+        for window in windows
+    )
+    return regenerate_slots(doctor=doctor, now=now)
+
+
+@transaction.atomic
+def update_booking_settings(
+    *,
+    doctor: DoctorProfile,
+    slot_minutes: int,
+    buffer_minutes: int,
+    min_notice: dt.timedelta,
+    booking_horizon: dt.timedelta,
+    auto_confirm: bool,
+    now: dt.datetime | None = None,
+) -> RegenerationResult:
+    """Save the doctor's booking settings, then regenerate their slots."""
+    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).update(
+        slot_minutes=slot_minutes,
+        buffer_minutes=buffer_minutes,
+        min_notice=min_notice,
+        booking_horizon=booking_horizon,
+        auto_confirm=auto_confirm,
+        updated_at=timezone.now(),
+    )
+    doctor.slot_minutes = slot_minutes
+    doctor.buffer_minutes = buffer_minutes
+    doctor.min_notice = min_notice
+    doctor.booking_horizon = booking_horizon
+    doctor.auto_confirm = auto_confirm
+    return regenerate_slots(doctor=doctor, now=now)
+
+
+@transaction.atomic
+def save_schedule(
+    *,
+    doctor: DoctorProfile,
+    windows: Sequence[Window],
+    slot_minutes: int,
+    buffer_minutes: int,
+    min_notice: dt.timedelta,
+    booking_horizon: dt.timedelta,
+    auto_confirm: bool,
+    now: dt.datetime | None = None,
+) -> RegenerationResult:
+    """The availability page's save: windows and settings together, one
+    transaction, one regeneration."""
+    _check_windows(windows)
+    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).update(
+        slot_minutes=slot_minutes,
+        buffer_minutes=buffer_minutes,
+        min_notice=min_notice,
+        booking_horizon=booking_horizon,
+        auto_confirm=auto_confirm,
+        updated_at=timezone.now(),
+    )
+    doctor.refresh_from_db()
+    WeeklyAvailability.objects.filter(doctor=doctor).delete()
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(
+            doctor=doctor,
+            weekday=window.weekday,
+            start_time=window.start_time,
+            end_time=window.end_time,
+        )
+        for window in windows
+    )
+    return regenerate_slots(doctor=doctor, now=now)
+
+
+@transaction.atomic
+def add_time_off(
+    *,
+    doctor: DoctorProfile,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[TimeOff, RegenerationResult]:
+    """Record time off (aware datetimes) and regenerate: free slots in it go,
+    booked or held ones stay, flagged. Raises ValueError if it ends before it
+    starts (the form checks this first)."""
+    if ends_at <= starts_at:
+        raise ValueError("Time off must end after it starts.")
+    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
+    time_off = TimeOff.objects.create(
+        doctor=doctor, starts_at=starts_at, ends_at=ends_at, reason=reason
+    )
+    return time_off, regenerate_slots(doctor=doctor, now=now)
+
+
+@transaction.atomic
+def remove_time_off(
+    *, doctor: DoctorProfile, time_off_id: int, now: dt.datetime | None = None
+) -> RegenerationResult:
+    """Delete one of the doctor's time off periods and regenerate, so its slots
+    come back. Raises TimeOffNotFound for an unknown id or another doctor's."""
+    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
+    deleted, _ = TimeOff.objects.filter(pk=time_off_id, doctor=doctor).delete()
+    if not deleted:
+        raise TimeOffNotFound
+    return regenerate_slots(doctor=doctor, now=now)

@@ -1,0 +1,262 @@
+"""Forms for a doctor's schedule: weekly windows (a formset), booking settings and
+time off. All times are the doctor's own wall-clock times, in their time zone."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from doctors.models import DoctorProfile
+
+from .models import Weekday
+from .schedule import Window
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_WINDOWS = 50
+MAX_TIME_OFF = dt.timedelta(days=366)
+
+
+class MarkInvalidMixin:
+    """Adds Bootstrap's `is-invalid` to fields with errors, for hand-laid forms."""
+
+    def full_clean(self):
+        super().full_clean()
+        self.mark_invalid()
+
+    def mark_invalid(self):
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "")
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = f"{classes} is-invalid".strip()
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+
+class WindowForm(MarkInvalidMixin, forms.Form):
+    weekday = forms.TypedChoiceField(
+        label=_("Day"),
+        choices=[("", _("Choose a day"))] + Weekday.choices,
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    start_time = forms.TimeField(
+        label=_("From"),
+        widget=forms.TimeInput(
+            attrs={"type": "time", "class": "form-control"}, format="%H:%M"
+        ),
+    )
+    end_time = forms.TimeField(
+        label=_("Until"),
+        widget=forms.TimeInput(
+            attrs={"type": "time", "class": "form-control"}, format="%H:%M"
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start is not None and end is not None and end <= start:
+            self.add_error(
+                "end_time",
+                forms.ValidationError(
+                    _("The end must be after the start (%(start)s)."),
+                    code="end_before_start",
+                    params={"start": start.strftime("%H:%M")},
+                ),
+            )
+        return cleaned
+
+
+class BaseWindowFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen: dict[int, list[tuple[forms.Form, dt.time, dt.time]]] = {}
+        for form in self.forms:
+            if not form.has_changed() or self._should_delete_form(form):
+                continue
+            data = form.cleaned_data
+            day = data["weekday"]
+            for _other, start, end in seen.get(day, []):
+                if data["start_time"] < end and start < data["end_time"]:
+                    form.add_error(
+                        "start_time",
+                        forms.ValidationError(
+                            _(
+                                "Overlaps %(day)s %(start)s–%(end)s: windows on "
+                                "one day must not overlap."
+                            ),
+                            code="overlap",
+                            params={
+                                "day": Weekday(day).label,
+                                "start": start.strftime("%H:%M"),
+                                "end": end.strftime("%H:%M"),
+                            },
+                        ),
+                    )
+                    form.mark_invalid()
+                    break
+            else:
+                seen.setdefault(day, []).append(
+                    (form, data["start_time"], data["end_time"])
+                )
+
+    def windows(self) -> list[Window]:
+        """The windows kept (filled in, not marked for removal), after is_valid()."""
+        return sorted(
+            (
+                Window(
+                    form.cleaned_data["weekday"],
+                    form.cleaned_data["start_time"],
+                    form.cleaned_data["end_time"],
+                )
+                for form in self.forms
+                if form.has_changed() and not self._should_delete_form(form)
+            ),
+            key=lambda w: (w.weekday, w.start_time),
+        )
+
+
+WindowFormSet = forms.formset_factory(
+    WindowForm,
+    formset=BaseWindowFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_WINDOWS,
+    validate_max=True,
+    absolute_max=MAX_WINDOWS,
+)
+
+
+def window_initial(doctor: DoctorProfile) -> list[dict]:
+    return [
+        {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time}
+        for w in doctor.weekly_availability.all()
+    ]
+
+
+class BookingSettingsForm(forms.Form):
+    slot_minutes = forms.IntegerField(
+        label=_("Slot length (minutes)"),
+        min_value=10,
+        max_value=120,
+        help_text=_("10 to 120 minutes."),
+    )
+    buffer_minutes = forms.IntegerField(
+        label=_("Buffer between appointments (minutes)"),
+        min_value=0,
+        max_value=60,
+        help_text=_("0 to 60 minutes of rest after each slot."),
+    )
+    min_notice_hours = forms.IntegerField(
+        label=_("Minimum notice (hours)"),
+        min_value=0,
+        max_value=720,
+        help_text=_("How long before its start a slot can still be booked (0–720)."),
+    )
+    horizon_days = forms.IntegerField(
+        label=_("Booking horizon (days)"),
+        min_value=1,
+        max_value=180,
+        help_text=_("How many days ahead patients can book (1–180)."),
+    )
+    auto_confirm = forms.BooleanField(
+        label=_("Confirm bookings automatically"), required=False
+    )
+
+    @classmethod
+    def initial_for(cls, doctor: DoctorProfile) -> dict:
+        return {
+            "slot_minutes": doctor.slot_minutes,
+            "buffer_minutes": doctor.buffer_minutes,
+            "min_notice_hours": int(doctor.min_notice.total_seconds() // 3600),
+            "horizon_days": doctor.booking_horizon.days,
+            "auto_confirm": doctor.auto_confirm,
+        }
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "slot_minutes": data["slot_minutes"],
+            "buffer_minutes": data["buffer_minutes"],
+            "min_notice": dt.timedelta(hours=data["min_notice_hours"]),
+            "booking_horizon": dt.timedelta(days=data["horizon_days"]),
+            "auto_confirm": data["auto_confirm"],
+        }
+
+
+class TimeOffForm(forms.Form):
+    """Whole days (leave the times empty) or part of a day, in the doctor's zone."""
+
+    first_day = forms.DateField(label=_("First day"), widget=DATE_WIDGET)
+    from_time = forms.TimeField(
+        label=_("From (time)"),
+        required=False,
+        widget=TIME_WIDGET,
+        help_text=_("Leave empty to start at the beginning of the first day."),
+    )
+    last_day = forms.DateField(label=_("Last day"), widget=DATE_WIDGET)
+    until_time = forms.TimeField(
+        label=_("Until (time)"),
+        required=False,
+        widget=TIME_WIDGET,
+        help_text=_("Leave empty to include the whole last day."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Only you see this, e.g. “Conference” or “Holiday”."),
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, now: dt.datetime | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.zone = zone
+        self.now = now or timezone.now()
+
+    def clean(self):
+        cleaned = super().clean()
+        first_day, last_day = cleaned.get("first_day"), cleaned.get("last_day")
+        if first_day is None or last_day is None:
+            return cleaned
+        start = dt.datetime.combine(
+            first_day, cleaned.get("from_time") or dt.time(0), tzinfo=self.zone
+        )
+        if cleaned.get("until_time"):
+            end = dt.datetime.combine(last_day, cleaned["until_time"], tzinfo=self.zone)
+        else:
+            end = dt.datetime.combine(
+                last_day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone
+            )
+        field = "until_time" if cleaned.get("until_time") else "last_day"
+        if end <= start:
+            self.add_error(
+                field,
+                forms.ValidationError(
+                    _("Time off must end after it starts."), code="end_before_start"
+                ),
+            )
+        elif end <= self.now:
+            self.add_error(
+                field,
+                forms.ValidationError(
+                    _("This time off is already over: choose a future end."),
+                    code="in_the_past",
+                ),
+            )
+        elif end - start > MAX_TIME_OFF:
+            self.add_error(
+                "last_day",
+                forms.ValidationError(
+                    _("Time off can last at most a year; add another one after it."),
+                    code="too_long",
+                ),
+            )
+        else:
+            cleaned["starts_at"] = start.astimezone(dt.UTC)
+            cleaned["ends_at"] = end.astimezone(dt.UTC)
+        return cleaned

@@ -1,0 +1,218 @@
+"""Reads for the schedule pages: a doctor's own week grid and the public slot picker."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from doctors.models import DoctorProfile
+
+from .models import Slot, TimeOff
+
+DAYS_SHOWN = 7
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the week containing `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+# --- The doctor's week grid -------------------------------------------------------
+
+
+@dataclass
+class SlotCell:
+    """One slot on the doctor's grid with its state."""
+
+    pk: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    state: str  # "free", "held" or "booked"
+    held_until: dt.datetime | None
+    outside_schedule: bool
+    in_time_off: bool
+
+
+@dataclass
+class TimeOffCell:
+    pk: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+
+
+@dataclass
+class GridDay:
+    date: dt.date
+    slots: list[SlotCell] = field(default_factory=list)
+    time_off: list[TimeOffCell] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"free": 0, "held": 0, "booked": 0}
+        for slot in self.slots:
+            counts[slot.state] += 1
+        return counts
+
+
+@dataclass
+class WeekGrid:
+    first_day: dt.date
+    days: list[GridDay]
+    zone: ZoneInfo
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.first_day + dt.timedelta(days=DAYS_SHOWN - 1)
+
+    @property
+    def previous_week(self) -> dt.date:
+        return self.first_day - dt.timedelta(days=DAYS_SHOWN)
+
+    @property
+    def next_week(self) -> dt.date:
+        return self.first_day + dt.timedelta(days=DAYS_SHOWN)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(day.slots or day.time_off for day in self.days)
+
+
+def doctor_week(
+    *, doctor: DoctorProfile, first_day: dt.date, zone: ZoneInfo, now: dt.datetime
+) -> WeekGrid:
+    """Every slot of the doctor in the 7 days from `first_day` (local to `zone`),
+    with its state (free, held by an unexpired hold, booked), whether it is flagged
+    outside the hours, and whether it lies in time off; plus the time off periods
+    of each day. Two queries."""
+    start = local_midnight(first_day, zone)
+    end = local_midnight(first_day + dt.timedelta(days=DAYS_SHOWN), zone)
+    time_off = [
+        TimeOffCell(pk, starts_at, ends_at, reason)
+        for pk, starts_at, ends_at, reason in TimeOff.objects.filter(
+            doctor=doctor, starts_at__lt=end, ends_at__gt=start
+        ).values_list("pk", "starts_at", "ends_at", "reason")
+    ]
+    days = {
+        first_day + dt.timedelta(days=n): GridDay(first_day + dt.timedelta(days=n))
+        for n in range(DAYS_SHOWN)
+    }
+    for period in time_off:
+        for day, grid_day in days.items():
+            if period.starts_at < local_midnight(
+                day + dt.timedelta(days=1), zone
+            ) and period.ends_at > local_midnight(day, zone):
+                grid_day.time_off.append(period)
+    rows = Slot.objects.filter(
+        doctor=doctor, starts_at__gte=start, starts_at__lt=end
+    ).values_list(
+        "pk", "starts_at", "ends_at", "is_booked", "held_until", "outside_schedule"
+    )
+    for pk, starts_at, ends_at, booked, held_until, outside in rows:
+        if booked:
+            state = "booked"
+        elif held_until is not None and held_until > now:
+            state = "held"
+        else:
+            state = "free"
+        in_time_off = any(
+            p.starts_at < ends_at and starts_at < p.ends_at for p in time_off
+        )
+        days[starts_at.astimezone(zone).date()].slots.append(
+            SlotCell(
+                pk=pk,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                state=state,
+                held_until=held_until if state == "held" else None,
+                outside_schedule=outside,
+                in_time_off=in_time_off,
+            )
+        )
+    return WeekGrid(first_day=first_day, days=list(days.values()), zone=zone)
+
+
+# --- The public slot picker -------------------------------------------------------
+
+
+@dataclass
+class FreeSlot:
+    pk: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@dataclass
+class PickerDay:
+    date: dt.date
+    slots: list[FreeSlot] = field(default_factory=list)
+
+
+@dataclass
+class SlotPicker:
+    first_day: dt.date
+    days: list[PickerDay]
+    previous_week: dt.date | None
+    next_week: dt.date | None
+    next_free: dt.datetime | None  # the first bookable time after this week
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.first_day + dt.timedelta(days=DAYS_SHOWN - 1)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(day.slots for day in self.days)
+
+
+def free_slots_by_day(
+    *,
+    doctor: DoctorProfile,
+    first_day: dt.date | None,
+    zone: ZoneInfo,
+    now: dt.datetime,
+) -> SlotPicker:
+    """The doctor's bookable slots for 7 days from `first_day` (default and
+    earliest: today), grouped by day in the viewer's `zone`. Past slots, slots
+    inside the minimum notice, beyond the horizon, held by someone or booked are
+    left out (`Slot.objects.bookable`). When the week has none, also the next
+    bookable time after it. One query, two when the week is empty."""
+    today = now.astimezone(zone).date()
+    first_day = max(first_day or today, today)
+    start = local_midnight(first_day, zone)
+    end = local_midnight(first_day + dt.timedelta(days=DAYS_SHOWN), zone)
+    bookable = Slot.objects.bookable(now).filter(doctor=doctor)
+    days = {
+        first_day + dt.timedelta(days=n): PickerDay(first_day + dt.timedelta(days=n))
+        for n in range(DAYS_SHOWN)
+    }
+    rows = (
+        bookable.filter(starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at")
+        .values_list("pk", "starts_at", "ends_at")
+    )
+    for pk, starts_at, ends_at in rows:
+        days[starts_at.astimezone(zone).date()].slots.append(
+            FreeSlot(pk, starts_at, ends_at)
+        )
+    next_free = None
+    if not any(day.slots for day in days.values()):
+        next_free = (
+            bookable.filter(starts_at__gte=end)
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+    last_bookable_day = (now + doctor.booking_horizon).astimezone(zone).date()
+    next_week = first_day + dt.timedelta(days=DAYS_SHOWN)
+    previous_week = first_day - dt.timedelta(days=DAYS_SHOWN)
+    return SlotPicker(
+        first_day=first_day,
+        days=list(days.values()),
+        previous_week=max(previous_week, today) if first_day > today else None,
+        next_week=next_week if next_week <= last_bookable_day else None,
+        next_free=next_free,
+    )
