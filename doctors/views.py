@@ -13,31 +13,74 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from accounts.web import redirect_after_post
+from accounts.web import redirect_after_post, template_for
 
 from . import services
+from .filters import DoctorFilter
 from .forms import ApplicationForm, DoctorProfileForm
 from .models import DoctorProfile, Specialization
 
-
 # --- Directory (discovery) -------------------------------------------------------
-def doctor_list(
-    request: HttpRequest, specialization: Specialization | None = None
+DOCTORS_PER_PAGE = 20
+
+
+def _directory(
+    request: HttpRequest, *, specialization: Specialization | None = None
 ) -> HttpResponse:
-    doctors = DoctorProfile.objects.approved().select_related("user", "specialization")
+    """The directory page, or its results fragment for htmx, from one context."""
+    data = request.GET.copy()
     if specialization is not None:
-        doctors = doctors.filter(specialization=specialization)
-    doctors = doctors.order_by("-followers_count", "id")[:20]
-    return render(
-        request,
-        "doctors/doctor_list.html",
-        {"doctors": doctors, "specialization": specialization},
+        # The page's own specialization wins over any parameter.
+        data["specialization"] = specialization.slug
+    filterset = DoctorFilter(data, request=request)
+    paginator = Paginator(filterset.qs, DOCTORS_PER_PAGE)
+    page = paginator.get_page(data.get("page"))
+
+    # "Remove this filter" links for the empty state (the page's own
+    # specialization is not a filter there: it is the page).
+    removable = []
+    for name in filterset.active_filters:
+        if specialization is not None and name == "specialization":
+            continue
+        params = request.GET.copy()
+        params.pop(name, None)
+        params.pop("page", None)
+        query = params.urlencode()
+        removable.append(
+            (
+                filterset.form[name].label,
+                f"{request.path}?{query}" if query else request.path,
+            )
+        )
+    context = {
+        "filter": filterset,
+        "form": filterset.form,
+        "page_obj": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_ends=1),
+        "doctors": page.object_list,
+        "specialization": specialization,
+        "removable_filters": removable,
+        "breadcrumbs": (
+            [(_("Doctors"), reverse("doctors:list")), (specialization.name, "")]
+            if specialization is not None
+            else []
+        ),
+    }
+    template = template_for(
+        request, "doctors/doctor_list.html", "doctors/_doctor_cards.html"
     )
+    return render(request, template, context)
+
+
+def doctor_list(request: HttpRequest) -> HttpResponse:
+    """/doctors/: search, filter, sort and page through approved doctors."""
+    return _directory(request)
 
 
 def specialization_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """/specializations/<slug>/: the directory of one specialization."""
     specialization = get_object_or_404(Specialization, slug=slug)
-    return doctor_list(request, specialization=specialization)
+    return _directory(request, specialization=specialization)
 
 
 # --- Applications, public page, follows (people) ----------------------------------

@@ -1,0 +1,206 @@
+"""The directory's one filter definition, shared by /doctors/ and /api/v1/doctors/."""
+
+from datetime import datetime, timedelta
+
+import django_filters
+import django_filters.fields
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import DoctorProfile, Language, Specialization
+
+# Longer queries are cut: nobody types more, and each word costs a join condition.
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_WORDS = 5
+
+# Every ordering ends with the primary key, so pages never repeat or skip a doctor.
+SORTS = {
+    "popular": ("-followers_count", "id"),
+    "rating": ("-rating_avg", "-rating_count", "id"),
+    "name": ("user__full_name", "id"),
+    "newest": ("-created_at", "id"),
+    "next_available": (F("next_available").asc(nulls_last=True), "id"),
+}
+SORT_CHOICES = [
+    ("popular", _("Most followed")),
+    ("rating", _("Highest rated")),
+    ("name", _("Name (A–Z)")),
+    ("newest", _("Newest")),
+    ("next_available", _("Next available")),
+]
+DEFAULT_SORT = "popular"
+AVAILABLE_WITHIN_CHOICES = [
+    ("1", _("Within 24 hours")),
+    ("3", _("Within 3 days")),
+    ("7", _("Within a week")),
+    ("14", _("Within 2 weeks")),
+    ("30", _("Within 30 days")),
+]
+
+
+class LenientChoiceField(django_filters.fields.ChoiceField):
+    """A choice that ignores what it does not know (an old link, a typo, junk)
+    instead of failing the whole search: the value becomes "" (no filter).
+    Matches case-insensitively and returns the choice's own spelling."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return ""
+        wanted = value.casefold()
+        for key, _label in self.choices:
+            if str(key).casefold() == wanted:
+                return str(key)
+        return ""
+
+    def validate(self, value):
+        # to_python already dropped unknown values; nothing is required.
+        pass
+
+
+class LenientChoiceFilter(django_filters.ChoiceFilter):
+    field_class = LenientChoiceField
+
+
+class SearchField(forms.CharField):
+    def to_python(self, value):
+        return super().to_python(value)[:MAX_QUERY_LENGTH].strip()
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
+class DoctorFilter(django_filters.FilterSet):
+    """Search, filters and sort of the doctor directory.
+
+    Unknown values are ignored, never an error. Build it with the request's GET
+    data and (optionally) the request, whose user decides `is_followed`; the base
+    queryset defaults to `selectors.directory(...)`, which `next_available` needs.
+    """
+
+    q = SearchFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name, specialty, clinic or city"),
+                "maxlength": MAX_QUERY_LENGTH,
+                "autocomplete": "off",
+            }
+        ),
+    )
+    specialization = LenientChoiceFilter(
+        label=_("Specialization"),
+        method="filter_specialization",
+        empty_label=_("Any specialization"),
+    )
+    city = LenientChoiceFilter(
+        label=_("City"), field_name="city", empty_label=_("Any city")
+    )
+    language = LenientChoiceFilter(
+        label=_("Language"), method="filter_language", empty_label=_("Any language")
+    )
+    available_within = LenientChoiceFilter(
+        label=_("Available"),
+        method="filter_available_within",
+        choices=AVAILABLE_WITHIN_CHOICES,
+        empty_label=_("Any time"),
+    )
+    sort = LenientChoiceFilter(
+        label=_("Sort by"),
+        method="filter_sort",  # applied last, in filter_queryset
+        choices=SORT_CHOICES,
+        empty_label=None,
+    )
+
+    class Meta:
+        model = DoctorProfile
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        prefix=None,
+        now: datetime | None = None,
+    ):
+        self.now = now or timezone.now()
+        if data is not None and len(data.get("q") or "") > MAX_QUERY_LENGTH:
+            # Cut what is echoed back in the search box too, not only the search.
+            data = data.copy()
+            data["q"] = data["q"][:MAX_QUERY_LENGTH]
+        if queryset is None:
+            user = getattr(request, "user", None)
+            queryset = selectors.directory(user=user, now=self.now)
+        # Always bound: no parameters at all is the default search.
+        super().__init__(
+            data if data is not None else {},
+            queryset,
+            request=request,
+            prefix=prefix,
+        )
+        # One query each, whatever the page; the ids let filters skip a join.
+        specializations = list(Specialization.objects.values_list("id", "slug", "name"))
+        languages = list(Language.objects.values_list("id", "slug", "name"))
+        self._specialization_ids = {slug: pk for pk, slug, _name in specializations}
+        self._language_ids = {slug: pk for pk, slug, _name in languages}
+        self.filters["specialization"].extra["choices"] = [
+            (slug, name) for _pk, slug, name in specializations
+        ]
+        self.filters["language"].extra["choices"] = [
+            (slug, name) for _pk, slug, name in languages
+        ]
+        cities = (
+            DoctorProfile.objects.approved()
+            .order_by("city")
+            .values_list("city", flat=True)
+            .distinct()
+        )
+        self.filters["city"].extra["choices"] = [(city, city) for city in cities]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Every word must match somewhere: "lee berlin" finds Dr Lee in Berlin.
+        for word in value.split()[:MAX_QUERY_WORDS]:
+            queryset = queryset.filter(
+                Q(user__full_name__icontains=word)
+                | Q(specialization__name__icontains=word)
+                | Q(clinic_name__icontains=word)
+                | Q(city__icontains=word)
+            )
+        return queryset
+
+    def filter_specialization(self, queryset, name, value):
+        return queryset.filter(specialization_id=self._specialization_ids[value])
+
+    def filter_language(self, queryset, name, value):
+        return queryset.filter(languages=self._language_ids[value])
+
+    def filter_available_within(self, queryset, name, value):
+        return queryset.filter(next_available__lt=self.now + timedelta(days=int(value)))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*SORTS[self.sort_key])
+
+    @property
+    def sort_key(self) -> str:
+        self.form.is_valid()  # lenient fields: always valid, fills cleaned_data
+        return self.form.cleaned_data.get("sort") or DEFAULT_SORT
+
+    FILTER_NAMES = ("q", "specialization", "city", "language", "available_within")
+
+    @property
+    def active_filters(self) -> list[str]:
+        """The names of the filters narrowing the list (for the empty state)."""
+        self.form.is_valid()
+        return [name for name in self.FILTER_NAMES if self.form.cleaned_data.get(name)]
