@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/picture/remove/", views.remove_avatar, name="remove_avatar"),
 ]
