@@ -72,6 +72,12 @@ class WindowForm(MarkInvalidMixin, forms.Form):
 
 
 class BaseWindowFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove")
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
     def clean(self):
         if any(self.errors):
             return

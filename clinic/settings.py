@@ -216,6 +216,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 RATELIMIT_VIEW = "clinic.views.ratelimited"
 RATELIMIT_USE_CACHE = "default"
+# Holding and booking slots, per user (django-ratelimit rate). The booking
+# benchmark raises it: its patients book hundreds of times a minute.
+BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
