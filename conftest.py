@@ -106,3 +106,12 @@ def page(live_server, monkeypatch):
         tab.set_default_timeout(10_000)
         yield tab
         browser.close()
+
+
+def pytest_runtest_setup(item):
+    """Tests marked `postgres` need real row locks: run them only on PostgreSQL."""
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import schedule_views
+from . import schedule_views, views
 
 app_name = "appointments"
 
@@ -26,5 +26,21 @@ urlpatterns: list = [
         "doctors/<slug:slug>/slots/",
         schedule_views.doctor_slots,
         name="doctor_slots",
+    ),
+    # Booking and the appointment lifecycle.
+    path("slots/<int:slot_id>/hold/", views.hold, name="hold"),
+    path("slots/<int:slot_id>/book/", views.confirm, name="confirm"),
+    path("slots/<int:slot_id>/release/", views.release, name="release"),
+    path("appointments/", views.appointment_list, name="list"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="detail"),
+    path("appointments/<int:pk>/calendar.ics", views.calendar_file, name="ics"),
+    path("appointments/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
+    path("appointments/<int:pk>/accept/", views.accept, name="accept"),
+    path("appointments/<int:pk>/complete/", views.complete, name="complete"),
+    path(
+        "doctors/me/appointments/",
+        views.doctor_appointment_list,
+        name="doctor_list",
     ),
 ]

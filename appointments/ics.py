@@ -1,0 +1,58 @@
+"""An appointment as an iCalendar file ("Add to calendar"), in UTC."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from .models import Appointment
+
+ICS_STATUS = {
+    Appointment.Status.PENDING: "TENTATIVE",
+    Appointment.Status.CONFIRMED: "CONFIRMED",
+    Appointment.Status.COMPLETED: "CONFIRMED",
+    Appointment.Status.CANCELLED: "CANCELLED",
+}
+
+
+def filename(appointment: Appointment) -> str:
+    return f"appointment-{appointment.pk}.ics"
+
+
+def uid(appointment: Appointment) -> str:
+    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return f"appointment-{appointment.pk}@{host or 'clinic'}"
+
+
+def build(appointment: Appointment) -> str:
+    """The VCALENDAR text of one appointment: UID, start and end in UTC, the
+    doctor's name in the summary, the clinic and its address as location."""
+    doctor = appointment.doctor
+    name = _("Dr %(name)s") % {"name": doctor.user.full_name}
+    calendar = Calendar()
+    calendar.add("prodid", "-//Clinic//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", uid(appointment))
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    event.add("dtstart", appointment.starts_at.astimezone(dt.UTC))
+    event.add("dtend", appointment.ends_at.astimezone(dt.UTC))
+    event.add(
+        "summary",
+        _("Appointment with %(doctor)s (%(specialization)s)")
+        % {"doctor": name, "specialization": doctor.specialization.name},
+    )
+    event.add("location", f"{doctor.clinic_name}, {doctor.address}, {doctor.city}")
+    site = settings.SITE_URL.rstrip("/")
+    event.add(
+        "description",
+        _("Reason: %(reason)s\nDetails: %(url)s")
+        % {"reason": appointment.reason, "url": site + appointment.get_absolute_url()},
+    )
+    event.add("url", site + appointment.get_absolute_url())
+    event.add("status", ICS_STATUS[appointment.status])
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

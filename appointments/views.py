@@ -1,0 +1,439 @@
+"""Booking and appointment pages: thin views over `services`."""
+
+import datetime as dt
+from http import HTTPStatus
+from itertools import groupby
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from accounts.web import redirect_after_post, template_for
+
+from . import ics, services
+from .forms import BookingForm, CancelForm, RescheduleForm
+from .models import Appointment, AppointmentEvent, Slot
+
+Status = Appointment.Status
+PER_PAGE = 20
+
+# Holding and booking share one budget per user (settings.BOOKING_RATE_LIMIT).
+booking_ratelimit = ratelimit(
+    key="user",
+    rate=lambda group, request: settings.BOOKING_RATE_LIMIT,
+    method="POST",
+    group="appointments.booking",
+    block=True,
+)
+# Every other write on an appointment.
+change_ratelimit = ratelimit(
+    key="user", rate="30/m", method="POST", group="appointments.change", block=True
+)
+
+
+def _appointments(user):
+    """The user's appointments with what the pages show, in two queries."""
+    return (
+        Appointment.objects.visible_to(user)
+        .select_related(
+            "doctor__user", "doctor__specialization", "patient", "cancelled_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=AppointmentEvent.objects.select_related("actor"),
+            )
+        )
+    )
+
+
+def _with_actions(appointments, user, now: dt.datetime):
+    for appointment in appointments:
+        appointment.actions = services.allowed_actions(appointment, user=user, now=now)
+    return appointments
+
+
+def _refused_page(
+    request: HttpRequest, slot: Slot | None, error: services.BookingError
+) -> HttpResponse:
+    """The slot can't be had: say why, link back to the doctor's free times."""
+    status = (
+        HTTPStatus.CONFLICT
+        if isinstance(error, services.SlotUnavailable | services.SlotHeld)
+        else HTTPStatus.BAD_REQUEST
+    )
+    context = {"slot": slot, "message": error.message}
+    page = template_for(
+        request,
+        "appointments/slot_unavailable.html",
+        "appointments/_slot_unavailable.html",
+    )
+    return render(request, page, context, status=status)
+
+
+# --- Booking -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@booking_ratelimit
+def hold(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Picking a free time: hold it for five minutes and go to the confirmation."""
+    slot = Slot.objects.select_related("doctor__user").filter(pk=slot_id).first()
+    try:
+        services.hold(patient=request.user, slot_id=slot_id)
+    except services.BookingError as error:
+        return _refused_page(request, slot, error)
+    return redirect_after_post(request, reverse("appointments:confirm", args=[slot_id]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@booking_ratelimit
+def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """The held slot and the reason for the visit; POST books it."""
+    slot = get_object_or_404(
+        Slot.objects.select_related("doctor__user", "doctor__specialization"),
+        pk=slot_id,
+    )
+    now = timezone.now()
+    form, status = BookingForm(request.POST or None), HTTPStatus.OK
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = services.book(
+                patient=request.user, slot_id=slot.pk, **form.cleaned_data
+            )
+        except services.BookingError as error:
+            if isinstance(error, services.SlotUnavailable | services.SlotHeld):
+                return _refused_page(request, slot, error)
+            form.add_error(None, error.message)
+            status = HTTPStatus.BAD_REQUEST
+        else:
+            if appointment.status == Status.CONFIRMED:
+                text = _("Booked and confirmed: %(doctor)s, %(when)s.")
+            else:
+                text = _(
+                    "Booked: %(doctor)s, %(when)s. The doctor will confirm it soon."
+                )
+            messages.success(
+                request,
+                text
+                % {
+                    "doctor": services.doctor_name(slot.doctor),
+                    "when": services.format_for(request.user, slot.starts_at),
+                },
+            )
+            return redirect_after_post(request, reverse("appointments:list"))
+    elif request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+    elif slot.is_booked or slot.is_held_by_other(request.user, now):
+        error = services.SlotUnavailable() if slot.is_booked else services.SlotHeld()
+        return _refused_page(request, slot, error)
+    held = slot.held_by_id == request.user.pk and slot.held_until
+    context = {
+        "slot": slot,
+        "doctor": slot.doctor,
+        "form": form,
+        "held_until": slot.held_until if held and slot.held_until > now else None,
+        "hold_expired": bool(held and slot.held_until <= now),
+        "breadcrumbs": [
+            (_("Doctors"), reverse("doctors:list")),
+            (services.doctor_name(slot.doctor), slot.doctor.get_absolute_url()),
+            (_("Confirm booking"), ""),
+        ],
+    }
+    page = template_for(
+        request, "appointments/booking_confirm.html", "appointments/_booking_form.html"
+    )
+    return render(request, page, context, status=status)
+
+
+@login_required
+@require_POST
+def release(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Choose another time: give the hold back now instead of letting it lapse."""
+    slot = get_object_or_404(Slot.objects.select_related("doctor"), pk=slot_id)
+    if services.release_hold(patient=request.user, slot_id=slot.pk):
+        messages.info(request, _("The time is free again for others."))
+    return redirect_after_post(request, slot.doctor.get_absolute_url())
+
+
+# --- The patient's appointments ------------------------------------------------------
+
+
+@login_required
+def appointment_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming (soonest first) or past (latest first) appointments as patient."""
+    now = timezone.now()
+    tab = "past" if request.GET.get("tab") == "past" else "upcoming"
+    mine = _appointments(request.user).filter(patient=request.user)
+    if tab == "upcoming":
+        mine = mine.filter(status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=now)
+    else:
+        mine = mine.exclude(
+            status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=now
+        ).order_by("-starts_at")
+    page = Paginator(mine, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "tab": tab,
+        "page_obj": page,
+        "appointments": _with_actions(page.object_list, request.user, now),
+    }
+    template = template_for(
+        request,
+        "appointments/appointment_list.html",
+        "appointments/_appointment_list.html",
+    )
+    return render(request, template, context)
+
+
+@login_required
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(_appointments(request.user), pk=pk)
+    now = timezone.now()
+    _with_actions([appointment], request.user, now)
+    is_doctor = appointment.doctor.user_id == request.user.pk
+    context = {
+        "appointment": appointment,
+        "is_doctor": is_doctor,
+        "breadcrumbs": [
+            (
+                _("Appointments"),
+                reverse(
+                    "appointments:doctor_list" if is_doctor else "appointments:list"
+                ),
+            ),
+            (services.format_for(request.user, appointment.starts_at), ""),
+        ],
+    }
+    return render(request, "appointments/appointment_detail.html", context)
+
+
+@login_required
+def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Add to calendar": the appointment as an .ics download."""
+    appointment = get_object_or_404(_appointments(request.user), pk=pk)
+    response = HttpResponse(ics.build(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{ics.filename(appointment)}"'
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@change_ratelimit
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel (patient, doctor) or decline (doctor, pending): asks once more, and
+    for a doctor asks why."""
+    appointment = get_object_or_404(_appointments(request.user), pk=pk)
+    role = services.role_of(request.user, appointment)
+    declining = role == "doctor" and appointment.status == Status.PENDING
+    form = CancelForm(request.POST or None, reason_required=role == "doctor")
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.cancel(
+                    user=request.user,
+                    appointment_id=appointment.pk,
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.TransitionRefused as error:
+                form.add_error(None, error.message)
+                status = HTTPStatus.CONFLICT
+            else:
+                messages.success(
+                    request,
+                    _("Appointment declined.")
+                    if declining
+                    else _("Appointment cancelled."),
+                )
+                return redirect_after_post(request, appointment.get_absolute_url())
+        else:
+            status = HTTPStatus.BAD_REQUEST
+    context = {
+        "appointment": appointment,
+        "form": form,
+        "declining": declining,
+        "breadcrumbs": [
+            (_("Appointments"), reverse("appointments:list")),
+            (
+                services.format_for(request.user, appointment.starts_at),
+                appointment.get_absolute_url(),
+            ),
+            (_("Decline") if declining else _("Cancel"), ""),
+        ],
+    }
+    return render(
+        request, "appointments/appointment_cancel.html", context, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@booking_ratelimit
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pick another free time of the same doctor."""
+    appointment = get_object_or_404(
+        _appointments(request.user).filter(patient=request.user), pk=pk
+    )
+    form, status = RescheduleForm(request.POST or None), HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.reschedule(
+                    patient=request.user,
+                    appointment_id=appointment.pk,
+                    new_slot_id=form.cleaned_data["slot"],
+                )
+            except (services.BookingError, services.TransitionRefused) as error:
+                form.add_error(None, error.message)
+                status = (
+                    HTTPStatus.BAD_REQUEST
+                    if isinstance(error, services.BookingRefused)
+                    and not isinstance(error, services.SlotHeld)
+                    else HTTPStatus.CONFLICT
+                )
+            else:
+                messages.success(request, _("Appointment moved."))
+                return redirect_after_post(request, appointment.get_absolute_url())
+        else:
+            status = HTTPStatus.BAD_REQUEST
+    now = timezone.now()
+    free = (
+        Slot.objects.bookable(now)
+        .filter(doctor=appointment.doctor)
+        .exclude(pk=appointment.slot_id)
+        .order_by("starts_at")[:60]
+    )
+    current = timezone.get_current_timezone()
+    days = [
+        (day, list(slots))
+        for day, slots in groupby(
+            free, key=lambda s: s.starts_at.astimezone(current).date()
+        )
+    ]
+    context = {
+        "appointment": appointment,
+        "form": form,
+        "days": days,
+        "can_reschedule": "reschedule"
+        in services.allowed_actions(appointment, user=request.user, now=now),
+        "breadcrumbs": [
+            (_("Appointments"), reverse("appointments:list")),
+            (
+                services.format_for(request.user, appointment.starts_at),
+                appointment.get_absolute_url(),
+            ),
+            (_("Reschedule"), ""),
+        ],
+    }
+    return render(
+        request, "appointments/appointment_reschedule.html", context, status=status
+    )
+
+
+# --- The doctor's actions --------------------------------------------------------
+
+
+def _doctor_action(request: HttpRequest, pk: int, action: str, to_status: str):
+    appointment = get_object_or_404(_appointments(request.user), pk=pk)
+    if services.role_of(request.user, appointment) != "doctor":
+        raise PermissionDenied
+    try:
+        action(user=request.user, appointment_id=appointment.pk)
+    except services.TransitionRefused as error:
+        messages.error(request, error.message)
+    else:
+        done = {
+            Status.CONFIRMED: _("Appointment confirmed; %(patient)s has been told."),
+            Status.COMPLETED: _("Visit marked as completed."),
+        }[to_status]
+        messages.success(request, done % {"patient": appointment.patient.full_name})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("appointments:doctor_list")
+    return redirect_after_post(request, back)
+
+
+@login_required
+@require_POST
+@change_ratelimit
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """The doctor confirms a pending booking."""
+    return _doctor_action(request, pk, services.confirm, Status.CONFIRMED)
+
+
+@login_required
+@require_POST
+@change_ratelimit
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The doctor marks a visit done (once it has started)."""
+    return _doctor_action(request, pk, services.complete, Status.COMPLETED)
+
+
+@login_required
+def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
+    """The doctor's day: today, upcoming (pending first), past."""
+    profile = getattr(request.user, "doctor_profile", None)
+    if profile is None or not profile.is_approved:
+        raise PermissionDenied
+    now = timezone.now()
+    today = timezone.localdate(now)
+    zone = timezone.get_current_timezone()
+    day_start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    day_end = day_start + dt.timedelta(days=1)
+    tab = request.GET.get("tab")
+    tab = tab if tab in {"today", "upcoming", "past"} else "today"
+    theirs = _appointments(request.user).filter(doctor=profile)
+    if tab == "today":
+        theirs = theirs.filter(starts_at__gte=day_start, starts_at__lt=day_end)
+    elif tab == "upcoming":
+        theirs = (
+            theirs.filter(
+                starts_at__gte=day_end, status__in=Appointment.ACTIVE_STATUSES
+            )
+            .annotate(
+                pending_first=Case(
+                    When(status=Status.PENDING, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("pending_first", "starts_at")
+        )
+    else:
+        theirs = theirs.filter(starts_at__lt=day_start).order_by("-starts_at")
+    page = Paginator(theirs, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "tab": tab,
+        "tabs": [
+            ("today", _("Today")),
+            ("upcoming", _("Upcoming")),
+            ("past", _("Past")),
+        ],
+        "today": today,
+        "page_obj": page,
+        "appointments": _with_actions(page.object_list, request.user, now),
+        "pending_count": Appointment.objects.filter(
+            doctor=profile, status=Status.PENDING, starts_at__gte=now
+        ).count(),
+    }
+    template = template_for(
+        request,
+        "appointments/doctor_appointment_list.html",
+        "appointments/_doctor_appointment_list.html",
+    )
+    return render(request, template, context)
