@@ -8,6 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from clinic import jwt_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -41,12 +43,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.headless",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
     "django_ratelimit",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "drf_standardized_errors",
+    "corsheaders",
     "clinic",
     "accounts",
     "doctors",
@@ -57,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer (whitenoise, CommonMiddleware's redirects).
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -210,6 +220,112 @@ ACCOUNT_RATE_LIMITS = {
 LOGIN_URL = reverse_lazy("account_login")
 LOGIN_REDIRECT_URL = reverse_lazy("accounts:profile")
 ACCOUNT_LOGOUT_REDIRECT_URL = reverse_lazy("home")
+
+# JSON API: tokens from allauth's headless API (app client, JWT strategy), read by
+# DRF through allauth's JWTTokenAuthentication. The HTML pages stay (not headless-only).
+HEADLESS_ONLY = False
+HEADLESS_CLIENTS = ["app"]
+HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+HEADLESS_JWT_ALGORITHM = "RS256"
+# A PEM on one line (newlines written as \n) is accepted too.
+HEADLESS_JWT_PRIVATE_KEY = env("JWT_PRIVATE_KEY", default="").replace("\\n", "\n")
+if not HEADLESS_JWT_PRIVATE_KEY and env("JWT_PRIVATE_KEY_FILE", default=""):
+    HEADLESS_JWT_PRIVATE_KEY = (BASE_DIR / env("JWT_PRIVATE_KEY_FILE")).read_text()
+if not HEADLESS_JWT_PRIVATE_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set JWT_PRIVATE_KEY to an RSA private key in PEM format (it signs the "
+            "API's tokens), or JWT_PRIVATE_KEY_FILE to a file holding one."
+        )
+    HEADLESS_JWT_PRIVATE_KEY = jwt_key.read_or_create(BASE_DIR / "jwt_private_key.pem")
+jwt_key.check(HEADLESS_JWT_PRIVATE_KEY)  # fail at start, not at the first login
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300)
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int(
+    "JWT_REFRESH_TOKEN_LIFETIME", default=86400
+)
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# Tokens die with their session: logging out revokes them.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
+# allauth's own OpenAPI specification at /_allauth/openapi.json (the JSON one
+# through clinic.api.auth_specification: allauth's view cannot serialize our sign-up
+# form's translated help text), shown by the offline Swagger UI at /api/docs/auth/.
+HEADLESS_SERVE_SPECIFICATION = True
+HEADLESS_SPECIFICATION_TEMPLATE_NAME = None  # allauth's page loads from a CDN
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "allauth.headless.contrib.rest_framework.authentication.JWTTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    # Writes are throttled per user on the shared cache; a view names its scope.
+    "DEFAULT_THROTTLE_CLASSES": ["clinic.throttling.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_write": env("API_WRITE_RATE", default="60/min"),
+        "api_booking": env("API_BOOKING_RATE", default="20/min"),
+    },
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "clinic.api.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+DRF_STANDARDIZED_ERRORS = {
+    "ALLOWED_ERROR_STATUS_CODES": [
+        str(code) for code in (400, 401, 403, 404, 405, 406, 409, 415, 429, 500)
+    ],
+    "ERROR_SCHEMAS": {"409": "clinic.api.ErrorResponse409Serializer"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clinic API",
+    "DESCRIPTION": (
+        "Find doctors, book and manage appointments, read notifications and post "
+        "reviews. Send `Authorization: Bearer <access token>`; get tokens from the "
+        "account API (sign up, verify, log in, refresh, log out): "
+        "[its specification](/api/docs/auth/), "
+        "[raw OpenAPI](/_allauth/openapi.json). Errors always have one shape: "
+        "`{type, errors: [{code, detail, attr}]}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        **{
+            name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+            for name in (
+                "ValidationErrorEnum",
+                "ClientErrorEnum",
+                "ServerErrorEnum",
+                *(f"ErrorCode{code}Enum" for code in (401, 403, 404, 405, 406, 415)),
+                "ErrorCode429Enum",
+                "ErrorCode500Enum",
+            )
+        },
+        "ErrorCode409Enum": "clinic.api.ErrorCode409Enum.choices",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums"
+    ],
+}
+
+# Other sites' browsers may call the API only from these origins (none by default:
+# same origin only). Bearer tokens travel in a header, so no cookies cross over.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(api|_allauth)/.*$"
+# Mounts /api/bench/ping/ ({"ok": true}), the baseline bench/api.py compares with.
+BENCH_API_PING = env.bool("BENCH_API_PING", default=False)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("api/", include("clinic.api_urls")),
+    # allauth's headless JSON API: sign-up, login, JWT tokens (app client).
+    path("_allauth/openapi.json", api.auth_specification, name="auth-schema"),
+    path("_allauth/", include("allauth.headless.urls")),
     # Before doctors: their /doctors/me/... pages must win over /doctors/<slug>/.
     path("", include("appointments.urls")),
     path("", include("reviews.urls")),

@@ -59,18 +59,43 @@ def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, template, status=HTTPStatus.TOO_MANY_REQUESTS)
 
 
+def _api_error(request: HttpRequest, status: HTTPStatus, code: str) -> HttpResponse:
+    """The API's one error shape (drf-standardized-errors') for errors raised
+    outside its views, e.g. by middleware: /api/ never answers an HTML page."""
+    error_type = "server_error" if status >= 500 else "client_error"
+    return JsonResponse(
+        {
+            "type": error_type,
+            "errors": [{"code": code, "detail": status.phrase, "attr": None}],
+        },
+        status=status,
+    )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(request, HTTPStatus.BAD_REQUEST, "bad_request")
     return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(request, HTTPStatus.FORBIDDEN, "permission_denied")
     return render(request, "403.html", status=HTTPStatus.FORBIDDEN)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(request, HTTPStatus.NOT_FOUND, "not_found")
     return render(request, "404.html", status=HTTPStatus.NOT_FOUND)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(request, HTTPStatus.INTERNAL_SERVER_ERROR, "error")
     # No context processors or database here: this page must render when they fail.
     return render(request, "500.html", status=HTTPStatus.INTERNAL_SERVER_ERROR)

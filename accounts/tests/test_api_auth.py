@@ -1,0 +1,205 @@
+"""The API's tokens come from allauth's headless API (app client, JWT strategy):
+one account system for pages and API."""
+
+import datetime as dt
+import re
+from http import HTTPStatus
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Role, User
+
+pytestmark = pytest.mark.django_db
+
+AUTH = "/_allauth/app/v1"
+ME = "/api/v1/me/"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def log_in(client, email: str, password: str) -> dict:
+    response = client.post(
+        f"{AUTH}/auth/login",
+        {"email": email, "password": password},
+        content_type="application/json",
+    )
+    assert response.status_code == HTTPStatus.OK, response.content
+    return response.json()["meta"]
+
+
+def test_token_lifecycle_from_sign_up_to_logout(client):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        # Sign up over the API: same form fields and rules as the page.
+        response = client.post(
+            f"{AUTH}/auth/signup",
+            {
+                "email": "nia@example.com",
+                "password": "a-long-enough-passphrase",
+                "full_name": "Nia Okafor",
+                "timezone": "Africa/Lagos",
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == HTTPStatus.UNAUTHORIZED  # not verified yet
+        body = response.json()
+        pending = [
+            flow["id"] for flow in body["data"]["flows"] if flow.get("is_pending")
+        ]
+        assert pending == ["verify_email"]
+        session_token = body["meta"]["session_token"]
+        user = User.objects.get(email="nia@example.com")
+        assert user.full_name == "Nia Okafor"
+        assert user.has_role(Role.PATIENT)
+
+        # Verify by the key in the mailed link.
+        (message,) = mail.outbox
+        key = re.search(r"/accounts/confirm-email/([^/\s]+)/", message.body).group(1)
+        response = client.post(
+            f"{AUTH}/auth/email/verify",
+            {"key": key},
+            content_type="application/json",
+            HTTP_X_SESSION_TOKEN=session_token,
+        )
+        assert response.status_code in (HTTPStatus.OK, HTTPStatus.UNAUTHORIZED)
+
+        tokens = log_in(client, "nia@example.com", "a-long-enough-passphrase")
+        access, refresh = tokens["access_token"], tokens["refresh_token"]
+
+        response = client.get(ME, **bearer(access))
+        assert response.status_code == HTTPStatus.OK
+        assert response.json()["email"] == "nia@example.com"
+
+        # The access token lives 5 minutes.
+        lifetime = settings.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN
+        assert lifetime == 300
+        traveller.shift(dt.timedelta(seconds=lifetime + 1))
+        response = client.get(ME, **bearer(access))
+        assert response.status_code == HTTPStatus.UNAUTHORIZED
+        assert response.json()["type"] == "client_error"
+
+        # Refresh: a new access token and a new (rotated) refresh token.
+        response = client.post(
+            f"{AUTH}/tokens/refresh",
+            {"refresh_token": refresh},
+            content_type="application/json",
+        )
+        assert response.status_code == HTTPStatus.OK, response.content
+        data = response.json()["data"]
+        new_access, new_refresh = data["access_token"], data["refresh_token"]
+        assert new_refresh != refresh
+        assert client.get(ME, **bearer(new_access)).status_code == HTTPStatus.OK
+
+        # The rotated-out refresh token is refused.
+        response = client.post(
+            f"{AUTH}/tokens/refresh",
+            {"refresh_token": refresh},
+            content_type="application/json",
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+
+        # Logout ends the session: its tokens stop working at once.
+        response = client.delete(f"{AUTH}/auth/session", **bearer(new_access))
+        assert response.status_code == HTTPStatus.UNAUTHORIZED  # "now logged out"
+        assert client.get(ME, **bearer(new_access)).status_code == (
+            HTTPStatus.UNAUTHORIZED
+        )
+        response = client.post(
+            f"{AUTH}/tokens/refresh",
+            {"refresh_token": new_refresh},
+            content_type="application/json",
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_login_is_refused_until_the_email_is_verified(client, patient, password):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(
+        user=patient, email=patient.email, primary=True, verified=False
+    )
+    response = client.post(
+        f"{AUTH}/auth/login",
+        {"email": patient.email, "password": password},
+        content_type="application/json",
+    )
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "access_token" not in response.json().get("meta", {})
+
+
+def test_sign_up_applies_the_password_rules_of_the_page(client):
+    response = client.post(
+        f"{AUTH}/auth/signup",
+        {
+            "email": "weak@example.com",
+            "password": "123",
+            "full_name": "Weak Password",
+            "timezone": "UTC",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    params = {error["param"] for error in response.json()["errors"]}
+    assert "password" in params
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-jwt", "Bearer ", "Token abc", "Bearer a.b.c"],
+)
+def test_a_bad_token_is_401_in_the_api_error_shape(client, header):
+    response = client.get(ME, HTTP_AUTHORIZATION=header)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    body = response.json()
+    assert body["type"] == "client_error"
+    assert body["errors"][0]["code"] in {"authentication_failed", "not_authenticated"}
+
+
+def test_a_token_signed_with_another_key_is_refused(client, patient):
+    import jwt
+
+    from clinic.jwt_key import generate_private_key_pem
+
+    forged = jwt.encode(
+        {
+            "sub": str(patient.pk),
+            "sid": "x",
+            "jti": "y",
+            "token_use": "access",
+            "exp": int(timezone.now().timestamp()) + 60,
+        },
+        generate_private_key_pem(),
+        algorithm="RS256",
+    )
+    assert client.get(ME, **bearer(forged)).status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_production_settings_refuse_to_start_without_a_jwt_key():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE"}
+    }
+    env.update(DEBUG="false", SECRET_KEY="s" * 60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "JWT_PRIVATE_KEY" in result.stderr
