@@ -4,6 +4,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user) -> "NotificationQuerySet":
+        """The user's own notifications; nobody else's (others' are a 404)."""
+        return self.filter(recipient=user)
+
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
 class Notification(models.Model):
     class Kind(models.TextChoices):
         FOLLOWED = "followed", _("Someone followed me")
@@ -32,6 +41,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
@@ -50,6 +61,29 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("notifications:open", args=[self.pk])
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def icon(self) -> str:
+        """The Bootstrap Icons name shown beside it in the inbox."""
+        return KIND_ICONS.get(self.kind, "bell")
+
+
+KIND_ICONS = {
+    Notification.Kind.FOLLOWED: "person-plus",
+    Notification.Kind.APPOINTMENT_BOOKED: "calendar-plus",
+    Notification.Kind.APPOINTMENT_CONFIRMED: "calendar-check",
+    Notification.Kind.APPOINTMENT_CANCELLED: "calendar-x",
+    Notification.Kind.APPOINTMENT_RESCHEDULED: "calendar2-week",
+    Notification.Kind.APPOINTMENT_COMPLETED: "clipboard2-check",
+    Notification.Kind.APPOINTMENT_REMINDER: "alarm",
+    Notification.Kind.APPLICATION_APPROVED: "patch-check",
+    Notification.Kind.APPLICATION_REJECTED: "x-octagon",
+    Notification.Kind.REVIEW_HIDDEN: "eye-slash",
+}
 
 
 class EmailPreference(models.Model):

@@ -1,20 +1,36 @@
+"""Writes of the notifications app: the one entry point other apps call (`notify`),
+and the inbox's own changes (mark read, email preferences)."""
+
+import logging
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import select_template
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import EmailPreference, Notification
 from .tasks import send_email
 
+logger = logging.getLogger(__name__)
+
 # Kinds that are in-app only (the table in the notifications issue).
-IN_APP_ONLY = {Notification.Kind.FOLLOWED}
+IN_APP_ONLY = frozenset({Notification.Kind.FOLLOWED})
+# Kinds a user may switch email on or off for, in the order of the Kind choices.
+EMAIL_KINDS = tuple(kind for kind in Notification.Kind if kind not in IN_APP_ONLY)
+# Kinds whose own email templates describe `appointment` (in email_context).
+APPOINTMENT_KINDS = frozenset(
+    kind for kind in Notification.Kind if kind.startswith("appointment_")
+)
 
 
 def wants_email(*, user, kind: str) -> bool:
+    """Whether `user` gets an email for `kind`: never for in-app-only kinds, else
+    their preference (no row = on, so reminders are on by default)."""
     if kind in IN_APP_ONLY:
         return False
     preference = EmailPreference.objects.filter(user=user, kind=kind).first()
@@ -25,6 +41,46 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if path.startswith("/") else path
 
 
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _enqueue_email(**kwargs: Any) -> None:
+    """Runs after the commit: queueing must not turn a done booking into a 500."""
+    try:
+        send_email.enqueue(**kwargs)
+    except Exception:
+        logger.exception(
+            "Could not queue the email %r to %s",
+            kwargs.get("subject"),
+            kwargs.get("to"),
+        )
+
+
+def render_email(
+    *, recipient, kind: str, context: Mapping[str, Any]
+) -> tuple[str, str, str]:
+    """(subject, text, html) for `kind`, with times in the recipient's zone.
+
+    An appointment kind without an `appointment` to describe gets the default
+    templates (the message and the link)."""
+    zone = _zone(recipient.timezone)
+    context = {**context, "timezone_name": zone.key}
+    own = kind not in APPOINTMENT_KINDS or context.get("appointment") is not None
+    prefixes = [kind, "default"] if own else ["default"]
+    with timezone.override(zone):
+        subject, text, html = (
+            select_template(
+                [f"notifications/email/{prefix}_{part}" for prefix in prefixes]
+            ).render(context)
+            for part in ("subject.txt", "message.txt", "message.html")
+        )
+    return " ".join(subject.split()), text, html
+
+
 def notify(
     *,
     recipient,
@@ -32,44 +88,75 @@ def notify(
     message: str,
     link: str = "",
     email_context: dict[str, Any] | None = None,
-    attachments: list[tuple[str, str, str]] = (),
+    attachments: Sequence[tuple[str, str, str]] = (),
 ) -> Notification:
     """Tell `recipient` that something happened: an inbox row now, an email later.
 
     Call inside the transaction of the change being reported: the row is written
     with it, and the email is queued only once it commits (a rolled-back booking
-    sends nothing). The email is rendered here, in the recipient's time zone, from
-    notifications/email/<kind>_{subject.txt,message.txt,message.html}, with
-    `email_context` plus recipient, message and link (absolute)."""
+    sends nothing). No email for in-app-only kinds, for a user who switched the
+    kind off, or for a user without an address. The email is rendered here, in
+    the recipient's time zone, from
+    notifications/email/<kind>_{subject.txt,message.txt,message.html} (falling
+    back to default_*), with `email_context` (appointment emails get
+    `appointment`) plus recipient, message, link (absolute), settings_url and
+    timezone_name. `attachments` are (filename, content, mimetype) triples."""
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, message=message, link=link
+        recipient=recipient, kind=kind, message=message[:300], link=link
     )
     if recipient.email and wants_email(user=recipient, kind=kind):
-        context = {
-            **(email_context or {}),
-            "recipient": recipient,
-            "message": message,
-            "link": absolute_url(link) if link else absolute_url("/notifications/"),
-            "site_url": settings.SITE_URL,
-        }
-        with timezone.override(zoneinfo.ZoneInfo(recipient.timezone or "UTC")):
-            subject, text, html = (
-                select_template(
-                    [
-                        f"notifications/email/{kind}_{part}",
-                        f"notifications/email/default_{part}",
-                    ]
-                ).render(context)
-                for part in ("subject.txt", "message.txt", "message.html")
-            )
+        subject, text, html = render_email(
+            recipient=recipient,
+            kind=kind,
+            context={
+                **(email_context or {}),
+                "recipient": recipient,
+                "message": message,
+                "kind": kind,
+                "link": absolute_url(link or reverse("notifications:list")),
+                "site_url": settings.SITE_URL.rstrip("/"),
+                "settings_url": absolute_url(reverse("notifications:settings")),
+            },
+        )
         transaction.on_commit(
             partial(
-                send_email.enqueue,
+                _enqueue_email,
                 to=recipient.email,
-                subject=" ".join(subject.split()),
+                subject=subject,
                 text=text,
                 html=html,
                 attachments=[list(item) for item in attachments],
             )
         )
     return notification
+
+
+def mark_read(*, notification: Notification) -> bool:
+    """Mark one notification read; a compare-and-set, so the first read time stays.
+
+    Returns whether this call changed it (False: it was read already)."""
+    now = timezone.now()
+    changed = Notification.objects.filter(
+        pk=notification.pk, read_at__isnull=True
+    ).update(read_at=now)
+    if changed:
+        notification.read_at = now
+    return bool(changed)
+
+
+def mark_all_read(*, user) -> int:
+    """Mark every unread notification of `user` read; returns how many."""
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def save_email_preferences(*, user, enabled: Mapping[str, bool]) -> None:
+    """Store the user's email on/off choice for each kind in `enabled`.
+
+    Kinds that cannot email (in-app only) or are unknown are ignored."""
+    for kind, on in enabled.items():
+        if kind not in EMAIL_KINDS:
+            continue
+        EmailPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"enabled": bool(on)}
+        )

@@ -8,6 +8,9 @@ from django_tasks import task
 logger = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 3
+# Seconds to wait before the 2nd, 3rd... attempt. Short: with the immediate
+# backend the wait happens inside the (already committed) request.
+RETRY_DELAYS = (1, 2)
 
 
 @task()
@@ -45,6 +48,6 @@ def send_email(
             if attempt == SEND_ATTEMPTS:
                 logger.error("Giving up on %r to %s", subject, to)
                 raise
-            time.sleep(2 ** (attempt - 1))
+            time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])
         else:
             return

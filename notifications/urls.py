@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401  (routes are added as the pages land)
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("notifications/", views.notification_list, name="list"),
+    path("notifications/badge/", views.badge, name="badge"),
+    path("notifications/read-all/", views.mark_all_read, name="mark_all_read"),
+    path("notifications/<int:pk>/open/", views.open_notification, name="open"),
+    path("account/notifications/settings/", views.email_settings, name="settings"),
+]
