@@ -1,0 +1,131 @@
+"""Races on real row locks: many threads, each with its own database connection.
+
+PostgreSQL only (SQLite has no row locks: there the constraint alone guards)."""
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from appointments import services
+from appointments.models import Appointment, Slot
+from appointments.tests.factories import AppointmentFactory, SlotFactory
+from doctors.tests.factories import DoctorProfileFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 24
+EXPECTED = (services.BookingError, services.TransitionRefused)
+
+
+def race(*jobs):
+    """Run the jobs at the same moment, one thread and one connection each.
+
+    Returns one (outcome, value) per job: ("ok", result), ("refused", error) for
+    the refusals a user may see, ("error", exception) for anything else."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = ("ok", job())
+        except EXPECTED as error:
+            results[index] = ("refused", error)
+        except Exception as error:  # noqa: BLE001 — the test asserts there is none
+            results[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def in_days(days: float) -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=days)
+
+
+def free_slot(doctor, start: dt.datetime) -> Slot:
+    return SlotFactory(
+        doctor=doctor, starts_at=start, ends_at=start + dt.timedelta(minutes=30)
+    )
+
+
+def test_many_patients_racing_for_one_slot_get_exactly_one_booking():
+    doctor = DoctorProfileFactory()
+    slot = free_slot(doctor, in_days(2))
+    patients = UserFactory.create_batch(THREADS)
+
+    def booking(patient):
+        return lambda: services.book(
+            patient=patient, slot_id=slot.pk, reason="Racing for the same slot"
+        )
+
+    results = race(*(booking(patient) for patient in patients))
+
+    outcomes = Counter(outcome for outcome, _ in results)
+    errors = [value for outcome, value in results if outcome == "error"]
+    assert errors == []
+    assert outcomes == {"ok": 1, "refused": THREADS - 1}
+    assert all(
+        type(value) is services.SlotUnavailable
+        for outcome, value in results
+        if outcome == "refused"
+    )
+    assert Appointment.objects.filter(slot=slot).count() == 1
+    winner = next(value for outcome, value in results if outcome == "ok")
+    assert Appointment.objects.get().patient == winner.patient
+    slot.refresh_from_db()
+    assert slot.is_booked
+
+
+@pytest.mark.parametrize("round_", range(8))
+def test_booking_races_a_cancellation_and_a_reschedule(round_):
+    """Patient 1 cancels and moves the same appointment while patient 2 books its
+    slot and patient 3 books the slot it is being moved to. Whatever order the
+    database picks, no slot ends with two active appointments, every slot's flag
+    matches, and nobody sees anything but a clear refusal."""
+    doctor = DoctorProfileFactory()
+    first, second = UserFactory(), UserFactory()
+    third = UserFactory()
+    slot_a = free_slot(doctor, in_days(3))
+    slot_b = free_slot(doctor, in_days(4))
+    appointment = AppointmentFactory(
+        slot=slot_a,
+        patient=first,
+        status=Appointment.Status.CONFIRMED,
+    )
+    Slot.objects.filter(pk=slot_a.pk).update(is_booked=True)
+
+    results = race(
+        lambda: services.cancel(user=first, appointment_id=appointment.pk),
+        lambda: services.reschedule(
+            patient=first, appointment_id=appointment.pk, new_slot_id=slot_b.pk
+        ),
+        lambda: services.book(patient=second, slot_id=slot_a.pk, reason="Slot A, me"),
+        lambda: services.book(patient=third, slot_id=slot_b.pk, reason="Slot B, me"),
+    )
+
+    assert [value for outcome, value in results if outcome == "error"] == []
+    cancel, move, book_a, book_b = (outcome for outcome, _ in results)
+    for slot in (slot_a, slot_b):
+        slot.refresh_from_db()
+        active = Appointment.objects.active().filter(slot=slot).count()
+        assert active <= 1
+        assert slot.is_booked == (active == 1), (slot, results)
+    appointment.refresh_from_db()
+    if move == "ok" and cancel != "ok":
+        assert appointment.slot == slot_b and appointment.is_active
+    if book_a == "ok":
+        assert Appointment.objects.active().get(slot=slot_a).patient == second
