@@ -220,7 +220,8 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     """The public slot picker: a doctor's free times by day for a week, in the
     viewer's zone. The whole page without JavaScript, the fragment for htmx."""
     doctor = get_object_or_404(
-        DoctorProfile.objects.approved().select_related("user"), slug=slug
+        DoctorProfile.objects.approved().select_related("user", "specialization"),
+        slug=slug,
     )
     zone = timezone.get_current_timezone()
     try:
