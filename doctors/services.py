@@ -163,6 +163,10 @@ def reject(*, profile: DoctorProfile, by: User, reason: str) -> DoctorProfile:
     return locked
 
 
+def _lock_doctor(doctor: DoctorProfile, queryset) -> bool:
+    return queryset.select_for_update().filter(pk=doctor.pk).exists()
+
+
 @transaction.atomic
 def follow(*, patient: User, doctor: DoctorProfile) -> bool:
     """Make `patient` follow an approved doctor. Following twice is a no-op.
@@ -173,10 +177,10 @@ def follow(*, patient: User, doctor: DoctorProfile) -> bool:
     doctor is approved."""
     if doctor.user_id == patient.pk:
         raise CannotFollowSelf
-    if not DoctorProfile.objects.approved().filter(pk=doctor.pk).exists():
+    # The doctor's row lock serialises every follow and unfollow of this doctor,
+    # so "is there a row?" and the counter update cannot interleave with another.
+    if not _lock_doctor(doctor, DoctorProfile.objects.approved()):
         raise NotFollowable
-    # get_or_create inserts in a savepoint: a concurrent twin insert loses on the
-    # unique constraint and reads the winner's row instead of failing.
     _follow, created = Follow.objects.get_or_create(patient=patient, doctor=doctor)
     if created:
         DoctorProfile.objects.filter(pk=doctor.pk).update(
@@ -198,6 +202,7 @@ def unfollow(*, patient: User, doctor: DoctorProfile) -> bool:
 
     Returns True when a Follow row was deleted (followers_count then drops by one
     in the same transaction)."""
+    _lock_doctor(doctor, DoctorProfile.objects.all())
     deleted, _rows = Follow.objects.filter(patient=patient, doctor=doctor).delete()
     if deleted:
         DoctorProfile.objects.filter(pk=doctor.pk).update(
