@@ -1,16 +1,46 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
 
+# How long after posting the author may still edit a review.
+EDIT_WINDOW = timedelta(days=30)
+
 
 class ReviewQuerySet(models.QuerySet):
+    SORTS = {
+        "newest": ("-created_at", "-id"),
+        "highest": ("-rating", "-created_at", "-id"),
+        "lowest": ("rating", "-created_at", "-id"),
+    }
+
     def visible(self) -> "ReviewQuerySet":
         """Reviews shown on the doctor's page and counted in the average."""
         return self.filter(is_hidden=False)
+
+    def by(self, user) -> "ReviewQuerySet":
+        """The reviews `user` wrote; nobody else's."""
+        return self.filter(patient=user) if user.is_authenticated else self.none()
+
+    def of_doctor_user(self, user) -> "ReviewQuerySet":
+        """Reviews of `user`'s own doctor profile (empty unless they are a doctor)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(doctor__user=user)
+
+    def with_people(self) -> "ReviewQuerySet":
+        """What a review card shows: author, visit date, doctor, in the same query."""
+        return self.select_related("patient", "appointment", "doctor__user")
+
+    def sorted_by(self, sort: str) -> "ReviewQuerySet":
+        """`newest` (default for unknown values), `highest` or `lowest` first."""
+        return self.order_by(*self.SORTS.get(sort, self.SORTS["newest"]))
 
 
 class Review(models.Model):
@@ -65,3 +95,10 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ for {self.doctor} by {self.patient}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('reviews:mine')}#review-{self.pk}"
+
+    def is_editable(self, now: datetime) -> bool:
+        """The author may edit for EDIT_WINDOW after posting (deleting has no limit)."""
+        return now < self.created_at + EDIT_WINDOW

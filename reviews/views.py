@@ -1,0 +1,275 @@
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
+
+from accounts.models import Role
+from accounts.web import redirect_after_post, template_for
+from appointments.models import Appointment
+from doctors.models import DoctorProfile
+
+from . import selectors, services
+from .forms import ReplyForm, ReviewForm
+from .models import Review, ReviewQuerySet
+
+PER_PAGE = 10
+# Posting reviews: a patient has few visits to review, so a low limit costs nobody.
+POST_RATE = "10/h"
+CHANGE_RATE = "30/h"
+
+
+def _doctor_reviews_url(doctor: DoctorProfile) -> str:
+    return reverse("reviews:doctor_reviews", args=[doctor.slug])
+
+
+@login_required
+@ratelimit(key="user", rate=POST_RATE, method="POST", block=True)
+def create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write a review of one of the user's own completed visits."""
+    appointment = get_object_or_404(
+        Appointment.objects.filter(patient=request.user).select_related(
+            "doctor__user", "doctor__specialization"
+        ),
+        pk=pk,
+    )
+    form = ReviewForm(request.POST or None)
+    status = HTTPStatus.OK
+    refusal = services.refusal_for(appointment)
+    if refusal:
+        status = HTTPStatus.CONFLICT
+    elif request.method == "POST" and form.is_valid():
+        try:
+            review = services.create(
+                patient=request.user,
+                appointment_id=appointment.pk,
+                **form.cleaned_data,
+            )
+        except services.ReviewNotFound as error:
+            raise Http404 from error
+        except services.NotReviewable as error:
+            form.add_error(None, error.message)
+            status = HTTPStatus.CONFLICT
+        else:
+            messages.success(request, _("Thank you: your review is published."))
+            return redirect_after_post(
+                request, f"{_doctor_reviews_url(appointment.doctor)}#review-{review.pk}"
+            )
+    elif request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+    doctor = appointment.doctor
+    context = {
+        "form": form,
+        "appointment": appointment,
+        "doctor": doctor,
+        "refusal": refusal,
+        "breadcrumbs": [
+            (_("My reviews"), reverse("reviews:mine")),
+            (_("Review your visit"), ""),
+        ],
+    }
+    return render(request, "reviews/review_form.html", context, status=status)
+
+
+def _own_review(request: HttpRequest, pk: int) -> Review:
+    return get_object_or_404(
+        Review.objects.by(request.user).select_related(
+            "appointment", "doctor__user", "doctor__specialization"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author edits their review, for 30 days after posting."""
+    review = _own_review(request, pk)
+    form = ReviewForm(request.POST or None, instance=review)
+    status = HTTPStatus.OK
+    refusal = None
+    if not review.is_editable(timezone.now()):
+        refusal = _(
+            "Reviews can be edited for 30 days after posting; you can delete it."
+        )
+        status = HTTPStatus.FORBIDDEN
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.edit(author=request.user, review_id=review.pk, **form.cleaned_data)
+        except services.ReviewNotFound as error:
+            raise Http404 from error
+        except services.EditWindowClosed as error:
+            form.add_error(None, error.message)
+            status = HTTPStatus.FORBIDDEN
+        else:
+            messages.success(request, _("Your review is updated."))
+            return redirect_after_post(request, review.get_absolute_url())
+    elif request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+    context = {
+        "form": form,
+        "review": review,
+        "appointment": review.appointment,
+        "doctor": review.doctor,
+        "refusal": refusal,
+        "breadcrumbs": [
+            (_("My reviews"), reverse("reviews:mine")),
+            (_("Edit review"), ""),
+        ],
+    }
+    return render(request, "reviews/review_form.html", context, status=status)
+
+
+@login_required
+@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask once more, then delete the author's review."""
+    review = _own_review(request, pk)
+    if request.method == "POST":
+        try:
+            services.delete(author=request.user, review_id=review.pk)
+        except services.ReviewNotFound as error:
+            raise Http404 from error
+        messages.success(request, _("Your review is deleted."))
+        return redirect_after_post(request, reverse("reviews:mine"))
+    context = {
+        "review": review,
+        "breadcrumbs": [
+            (_("My reviews"), reverse("reviews:mine")),
+            (_("Delete review"), ""),
+        ],
+    }
+    return render(request, "reviews/review_confirm_delete.html", context)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The user's own reviews, hidden ones marked with the clinic's reason."""
+    reviews = Review.objects.by(request.user).with_people()
+    page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for review in page:
+        review.editable = review.is_editable(now)
+    context = {"page_obj": page}
+    return render(request, "reviews/review_mine.html", context)
+
+
+def _require_doctor(request: HttpRequest) -> None:
+    if not request.user.has_role(Role.DOCTOR):
+        raise PermissionDenied(_("Only doctors can reply to reviews."))
+
+
+@login_required
+@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reviewed doctor posts or edits their one public reply."""
+    _require_doctor(request)
+    review = get_object_or_404(
+        Review.objects.visible()
+        .of_doctor_user(request.user)
+        .select_related("patient", "appointment", "doctor__user"),
+        pk=pk,
+    )
+    form = ReplyForm(request.POST or None, initial={"reply": review.reply})
+    status = HTTPStatus.OK
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reply(
+                doctor_user=request.user,
+                review_id=review.pk,
+                text=form.cleaned_data["reply"],
+            )
+        except services.ReviewNotFound as error:
+            raise Http404 from error
+        messages.success(request, _("Your reply is published."))
+        return redirect_after_post(
+            request, f"{_doctor_reviews_url(review.doctor)}#review-{review.pk}"
+        )
+    if request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+    context = {
+        "form": form,
+        "review": review,
+        "breadcrumbs": [
+            (_("Reviews of me"), reverse("reviews:inbox")),
+            (_("Reply"), ""),
+        ],
+    }
+    return render(request, "reviews/reply_form.html", context, status=status)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """A doctor's reviews, each with its reply button: the entry point for replying."""
+    _require_doctor(request)
+    doctor = get_object_or_404(
+        DoctorProfile.objects.select_related("user"), user=request.user
+    )
+    reviews = Review.objects.visible().filter(doctor=doctor).with_people()
+    if request.GET.get("unanswered"):
+        reviews = reviews.filter(reply="")
+    page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "doctor": doctor,
+        "page_obj": page,
+        "unanswered": bool(request.GET.get("unanswered")),
+    }
+    return render(request, "reviews/review_inbox.html", context)
+
+
+def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public reviews panel of a doctor: summary, distribution, sorted pages.
+
+    A full page, or the `_reviews_panel.html` fragment for htmx (the doctor's page
+    loads it into its reviews section)."""
+    doctor = get_object_or_404(
+        DoctorProfile.objects.visible_to(request.user).select_related(
+            "user", "specialization"
+        ),
+        slug=slug,
+    )
+    sort = request.GET.get("sort", "newest")
+    if sort not in ReviewQuerySet.SORTS:
+        sort = "newest"
+    reviews = (
+        Review.objects.visible()
+        .filter(doctor=doctor)
+        .select_related("patient", "appointment")
+        .sorted_by(sort)
+    )
+    page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
+    own_hidden = (
+        Review.objects.by(request.user)
+        .filter(doctor=doctor, is_hidden=True)
+        .select_related("patient", "appointment")
+    )
+    context = {
+        "doctor": doctor,
+        "page_obj": page,
+        "sort": sort,
+        "sorts": [
+            ("newest", _("Newest")),
+            ("highest", _("Highest rated")),
+            ("lowest", _("Lowest rated")),
+        ],
+        "distribution": selectors.rating_distribution(doctor=doctor),
+        "own_hidden": own_hidden,
+        "is_doctor_viewing": request.user.pk == doctor.user_id,
+        "panel_url": _doctor_reviews_url(doctor),
+        "breadcrumbs": [
+            (_("Doctors"), reverse("doctors:list")),
+            (doctor.user.full_name, doctor.get_absolute_url()),
+            (_("Reviews"), ""),
+        ],
+    }
+    template = template_for(
+        request, "reviews/doctor_reviews.html", "reviews/_reviews_panel.html"
+    )
+    return render(request, template, context)
