@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 import accounts.demo
+import appointments.demo
 import doctors.demo
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # Each app seeds its own part, in dependency order.
-        seeders = [accounts.demo.seed, doctors.demo.seed]
+        seeders = [accounts.demo.seed, doctors.demo.seed, appointments.demo.seed]
         with transaction.atomic():
             logins = []
             for seed in seeders:
