@@ -507,3 +507,10 @@ def test_the_picker_query_count_does_not_grow_with_slots(
     assert response.status_code == HTTPStatus.OK
     with django_assert_max_num_queries(6):
         client.get(slots_url(doctor))
+
+
+def test_the_doctor_page_embeds_the_picker_behind_a_real_link(client, doctor):
+    text = client.get(doctor.get_absolute_url()).text
+    url = slots_url(doctor)
+    assert f'<a href="{url}" hx-get="{url}" hx-trigger="load"' in text
+    assert "See available times" in text
