@@ -37,6 +37,7 @@ SPECIALIZATIONS = [
 
 LANGUAGES = [
     "Arabic",
+    "Chinese",
     "Dutch",
     "English",
     "French",
@@ -44,8 +45,7 @@ LANGUAGES = [
     "Greek",
     "Italian",
     "Japanese",
-    "Mandarin",
-    "Polish",
+        "Polish",
     "Portuguese",
     "Russian",
     "Spanish",
