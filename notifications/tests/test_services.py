@@ -207,3 +207,21 @@ def test_save_email_preferences_stores_choices_and_ignores_in_app_only_kinds(
     assert list(
         EmailPreference.objects.filter(user=patient).values_list("kind", "enabled")
     ) == [(Kind.APPOINTMENT_REMINDER.value, True)]
+
+
+def test_with_the_database_queue_the_worker_sends_the_email(
+    patient, settings, django_capture_on_commit_callbacks
+):
+    """Production: TASKS_BACKEND=database queues the email; `db_worker` sends it."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_booked(patient)
+    assert DBTaskResult.objects.count() == 1
+    assert mail.outbox == []
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    [email] = mail.outbox
+    assert email.to == [patient.email]
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
