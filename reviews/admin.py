@@ -62,10 +62,10 @@ class ReviewAdmin(admin.ModelAdmin):
             hidden = sum(
                 services.hide(
                     staff=request.user,
-                    review_id=review.pk,
+                    review_id=pk,
                     reason=form.cleaned_data["reason"],
                 )
-                for review in queryset.only("pk")
+                for pk in queryset.values_list("pk", flat=True)
             )
             self.message_user(
                 request,
@@ -94,8 +94,8 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("Unhide selected"), permissions=["change"])
     def unhide_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
         shown = sum(
-            services.unhide(staff=request.user, review_id=review.pk)
-            for review in queryset.only("pk")
+            services.unhide(staff=request.user, review_id=pk)
+            for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(
             request,

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,11 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST or None)
     status = HTTPStatus.OK
     refusal = services.refusal_for(appointment)
+    existing = Review.objects.filter(appointment=appointment).first()
+    if existing and request.method == "GET":
+        # "Write a review" links on past visits lead here: show the review instead.
+        messages.info(request, refusal)
+        return redirect(existing.get_absolute_url())
     if refusal:
         status = HTTPStatus.CONFLICT
     elif request.method == "POST" and form.is_valid():

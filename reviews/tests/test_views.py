@@ -148,14 +148,33 @@ def test_a_visit_not_yet_completed_gets_a_clear_message(
 
 
 def test_a_second_review_of_the_same_visit_is_refused(patient_client, patient, visit):
-    services.create(patient=patient, appointment_id=visit.pk, rating=5, comment="")
-    for response in (
-        patient_client.get(create_url(visit)),
-        patient_client.post(create_url(visit), {"rating": "1"}),
-    ):
-        assert response.status_code == HTTPStatus.CONFLICT
-        assert "You have already reviewed this visit." in response.content.decode()
+    review = services.create(
+        patient=patient, appointment_id=visit.pk, rating=5, comment=""
+    )
+    response = patient_client.post(create_url(visit), {"rating": "1"})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "You have already reviewed this visit." in response.content.decode()
     assert Review.objects.get().rating == 5
+    # Following "Write a review" again leads to the review, with the same message.
+    response = patient_client.get(create_url(visit), follow=True)
+    assert response.redirect_chain == [(review.get_absolute_url(), HTTPStatus.FOUND)]
+    assert "You have already reviewed this visit." in response.content.decode()
+
+
+def test_appointment_pages_lead_to_writing_and_replying(client, patient, doctor, visit):
+    client.force_login(patient)
+    past = client.get(reverse("appointments:list"), {"tab": "past"}).content.decode()
+    assert create_url(visit) in past
+    detail = client.get(visit.get_absolute_url()).content.decode()
+    assert create_url(visit) in detail and "Write a review" in detail
+    review = services.create(
+        patient=patient, appointment_id=visit.pk, rating=5, comment=""
+    )
+    detail = client.get(visit.get_absolute_url()).content.decode()
+    assert "See your review" in detail
+    client.force_login(doctor.user)
+    detail = client.get(visit.get_absolute_url()).content.decode()
+    assert reverse("reviews:reply", args=[review.pk]) in detail
 
 
 def test_posting_reviews_is_rate_limited_per_user(patient_client, visit):
@@ -443,3 +462,16 @@ def test_my_reviews_and_the_inbox_do_not_grow(client, doctor, patient):
     author = Review.objects.first().patient
     client.force_login(author)
     assert count_queries(client, reverse("reviews:mine")) <= few + 1
+
+
+def test_the_account_menu_links_my_reviews_and_for_doctors_reviews_of_me(
+    client, patient, doctor
+):
+    client.force_login(patient)
+    html = client.get(reverse("reviews:mine")).content.decode()
+    assert reverse("reviews:mine") in html
+    assert reverse("reviews:inbox") not in html
+    client.force_login(doctor.user)
+    assert (
+        reverse("reviews:inbox") in client.get(reverse("reviews:mine")).content.decode()
+    )
