@@ -116,7 +116,9 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.action(description=_("Approve selected applications"))
+    @admin.action(
+        description=_("Approve selected applications"), permissions=["change"]
+    )
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         approved = skipped = 0
         for profile in queryset:
@@ -128,7 +130,10 @@ class DoctorProfileAdmin(admin.ModelAdmin):
                 approved += 1
         self._report(request, approved, skipped, _("approved"))
 
-    @admin.action(description=_("Reject selected applications (asks for a reason)"))
+    @admin.action(
+        description=_("Reject selected applications (asks for a reason)"),
+        permissions=["change"],
+    )
     def reject_selected(
         self, request: HttpRequest, queryset: QuerySet
     ) -> HttpResponse | None:
