@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from .forms import delete_files_on_commit, replace_avatar
+from .images import process_avatar
 from .models import Role, User
 
 
@@ -14,9 +17,40 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 class UserEditForm(UserChangeForm):
+    """Staff can replace or clear a user's avatar: uploads get the same checks and
+    re-encoding as on the profile page, and the thumbnail follows."""
+
     class Meta:
         model = User
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.processed_avatar = None
+        self.old_files = [
+            (f.storage, f.name)
+            for f in (self.instance.avatar, self.instance.avatar_thumbnail)
+            if f
+        ]
+
+    def clean_avatar(self):
+        value = self.cleaned_data.get("avatar")
+        if isinstance(value, UploadedFile):
+            self.processed_avatar = process_avatar(value)
+        return value
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if self.processed_avatar is not None:
+            replace_avatar(user, self.processed_avatar)
+        elif not user.avatar:
+            user.avatar_thumbnail = ""
+        if "avatar" in self.changed_data:
+            delete_files_on_commit(self.old_files)
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
 
 
 @admin.register(User)
