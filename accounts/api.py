@@ -1,10 +1,52 @@
-"""The API's /me/ endpoints: the signed-in user's profile and avatar."""
+"""The API's /me/ endpoints (the signed-in user's profile and avatar), and the
+helpers every app's `api.py` uses to validate with the pages' own forms."""
 
+from http import HTTPStatus
+
+from django import forms
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.generics import RetrieveUpdateAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from .forms import ProfileForm, delete_files_on_commit, replace_avatar
 from .models import Role, User
+
+
+def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:
+    """The form's errors as the API's 400: each message with its code, per field
+    ("non_field_errors" for the form's own). Lets API views validate with the very
+    form the page uses, so a rule lives in one place."""
+    detail = {}
+    for name, errors in form.errors.as_data().items():
+        key = "non_field_errors" if name == forms.forms.NON_FIELD_ERRORS else name
+        detail[key] = [
+            exceptions.ErrorDetail(message, code=error.code or "invalid")
+            for error in errors
+            for message in error.messages
+        ]
+    return exceptions.ValidationError(detail)
+
+
+class Conflict(exceptions.APIException):
+    """409: the current state refuses the request (a slot just taken, a transition
+    the lifecycle does not allow), not its input. Views that raise it list the
+    method in `conflict_methods` so the schema documents the 409."""
+
+    status_code = HTTPStatus.CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+def validated(form: forms.BaseForm) -> forms.BaseForm:
+    """The form, once valid; else raise its errors as the API's 400."""
+    if not form.is_valid():
+        raise form_errors(form)
+    return form
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -53,6 +95,25 @@ ME_EXAMPLE = OpenApiExample(
 )
 
 
+class ProfileInputSerializer(serializers.Serializer):
+    """The body of a profile change; the rules are the profile page's form's."""
+
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
+    date_of_birth = serializers.DateField(allow_null=True, required=False)
+    timezone = serializers.CharField(max_length=63)
+
+
+class AvatarInputSerializer(serializers.Serializer):
+    avatar = serializers.FileField(
+        help_text="JPEG, PNG or WebP, up to 5 MB and 4000×4000 pixels."
+    )
+
+
+def _current_profile(user: User) -> dict:
+    return {name: getattr(user, name) for name in ProfileForm.Meta.fields}
+
+
 @extend_schema(tags=["me"])
 class MeView(RetrieveUpdateAPIView):
     """The signed-in user's own profile."""
@@ -62,12 +123,24 @@ class MeView(RetrieveUpdateAPIView):
     def get_object(self) -> User:
         return User.objects.prefetch_related("groups").get(pk=self.request.user.pk)
 
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        partial = kwargs.get("partial", False)
+        body = ProfileInputSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        user = self.get_object()
+        data = {**_current_profile(user), **body.validated_data}
+        form = validated(ProfileForm(data=data, instance=user))
+        with transaction.atomic():
+            form.save()
+        return Response(MeSerializer(user).data)
+
     @extend_schema(summary="My profile", examples=[ME_EXAMPLE])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Replace my profile",
+        request=ProfileInputSerializer,
         examples=[
             ME_EXAMPLE,
             OpenApiExample(
@@ -87,6 +160,7 @@ class MeView(RetrieveUpdateAPIView):
 
     @extend_schema(
         summary="Change some of my profile",
+        request=ProfileInputSerializer,
         examples=[
             ME_EXAMPLE,
             OpenApiExample(
@@ -96,3 +170,41 @@ class MeView(RetrieveUpdateAPIView):
     )
     def patch(self, request, *args, **kwargs):
         return super().patch(request, *args, **kwargs)
+
+
+@extend_schema(tags=["me"])
+class AvatarView(APIView):
+    """Upload or remove my profile picture: the profile page's checks (real
+    JPEG/PNG/WebP, size and pixel limits), re-encoded with a thumbnail."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload my profile picture",
+        request={"multipart/form-data": AvatarInputSerializer},
+        responses={200: MeSerializer},
+        examples=[ME_EXAMPLE],
+    )
+    def post(self, request: Request) -> Response:
+        user = User.objects.prefetch_related("groups").get(pk=request.user.pk)
+        files = {"avatar": request.FILES["avatar"]} if "avatar" in request.FILES else {}
+        if not files:
+            raise exceptions.ValidationError(
+                {"avatar": [exceptions.ErrorDetail("No file was sent.", "required")]}
+            )
+        form = validated(
+            ProfileForm(data=_current_profile(user), files=files, instance=user)
+        )
+        with transaction.atomic():
+            form.save()
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(summary="Remove my profile picture", responses={204: None})
+    def delete(self, request: Request) -> Response:
+        user = request.user
+        if user.avatar or user.avatar_thumbnail:
+            with transaction.atomic():
+                old_files = replace_avatar(user, None)
+                user.save(update_fields=["avatar", "avatar_thumbnail"])
+                delete_files_on_commit(old_files)
+        return Response(status=HTTPStatus.NO_CONTENT)

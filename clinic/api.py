@@ -20,6 +20,11 @@ from rest_framework.views import APIView
 
 class ErrorCode409Enum(models.TextChoices):
     CONFLICT = "conflict"
+    SLOT_TAKEN = "slot_taken"
+    SLOT_HELD = "slot_held"
+    TRANSITION_REFUSED = "transition_refused"
+    ALREADY_APPLIED = "already_applied"
+    ALREADY_REVIEWED = "already_reviewed"
 
 
 class Error409Serializer(serializers.Serializer):

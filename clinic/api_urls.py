@@ -10,6 +10,8 @@ from drf_spectacular.views import (
 )
 
 from accounts import api as accounts_api
+from appointments import api as appointments_api
+from doctors import api as doctors_api
 
 from . import api
 
@@ -17,6 +19,67 @@ app_name = "api"
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("me/avatar/", accounts_api.AvatarView.as_view(), name="me-avatar"),
+    path(
+        "me/doctor-application/",
+        doctors_api.ApplicationView.as_view(),
+        name="me-doctor-application",
+    ),
+    # A doctor's own schedule.
+    path(
+        "me/availability/",
+        appointments_api.AvailabilityView.as_view(),
+        name="me-availability",
+    ),
+    path(
+        "me/time-off/", appointments_api.TimeOffListView.as_view(), name="me-time-off"
+    ),
+    path(
+        "me/time-off/<int:pk>/",
+        appointments_api.TimeOffDetailView.as_view(),
+        name="me-time-off-detail",
+    ),
+    path("me/day/", appointments_api.DoctorDayView.as_view(), name="me-day"),
+    # Doctors.
+    path("doctors/", doctors_api.DoctorListView.as_view(), name="doctors"),
+    path("doctors/<slug:slug>/", doctors_api.DoctorDetailView.as_view(), name="doctor"),
+    path(
+        "doctors/<slug:slug>/follow/",
+        doctors_api.FollowView.as_view(),
+        name="doctor-follow",
+    ),
+    path(
+        "doctors/<slug:slug>/slots/",
+        appointments_api.FreeSlotsView.as_view(),
+        name="doctor-slots",
+    ),
+    # Booking and appointments.
+    path("slots/<int:pk>/hold/", appointments_api.HoldView.as_view(), name="slot-hold"),
+    path(
+        "appointments/",
+        appointments_api.AppointmentListView.as_view(),
+        name="appointments",
+    ),
+    path(
+        "appointments/<int:pk>/",
+        appointments_api.AppointmentDetailView.as_view(),
+        name="appointment",
+    ),
+    *(
+        path(
+            f"appointments/<int:pk>/{name}/",
+            view.as_view(),
+            name=f"appointment-{name}",
+        )
+        for name, view in [
+            ("confirm", appointments_api.ConfirmView),
+            ("decline", appointments_api.DeclineView),
+            ("cancel", appointments_api.CancelView),
+            ("complete", appointments_api.CompleteView),
+            ("reschedule", appointments_api.RescheduleView),
+            ("ics", appointments_api.CalendarFileView),
+        ]
+    ),
 ]
 
 urlpatterns = [

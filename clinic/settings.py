@@ -314,6 +314,8 @@ SPECTACULAR_SETTINGS = {
             )
         },
         "ErrorCode409Enum": "clinic.api.ErrorCode409Enum.choices",
+        "AppointmentStatusEnum": "appointments.api.Status",
+        "DoctorStatusEnum": "doctors.api.DoctorStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums"

@@ -92,11 +92,11 @@ def test_writes_are_throttled_with_retry_after(patient_client, monkeypatch):
     monkeypatch.setattr(WriteThrottle, "THROTTLE_RATES", {"api_write": "2/min"})
     for _ in range(2):
         response = patient_client.patch(
-            "/api/v1/me/", {"phone": "1"}, content_type="application/json"
+            "/api/v1/me/", {"phone": "+49 30 1234567"}, content_type="application/json"
         )
         assert response.status_code == HTTPStatus.OK
     response = patient_client.patch(
-        "/api/v1/me/", {"phone": "1"}, content_type="application/json"
+        "/api/v1/me/", {"phone": "+49 30 1234567"}, content_type="application/json"
     )
     assert_error_shape(response, HTTPStatus.TOO_MANY_REQUESTS, "throttled")
     assert int(response["Retry-After"]) > 0

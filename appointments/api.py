@@ -1,0 +1,831 @@
+"""The API's appointment endpoints: a doctor's free slots, holding and booking,
+the lifecycle (confirm, decline, cancel, complete, reschedule), the .ics file,
+and a doctor's own schedule (weekly windows, booking settings, time off, day).
+
+Every write calls the same service as its page; the pages' forms validate."""
+
+import datetime as dt
+import zoneinfo
+from http import HTTPStatus
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework import exceptions, permissions, serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import Conflict, validated
+from doctors.api import visible_doctor
+from doctors.models import DoctorProfile
+
+from . import ics, schedule, services
+from .forms import BookingForm, CancelForm
+from .models import Appointment, AppointmentEvent, Slot, TimeOff
+from .schedule_forms import BookingSettingsForm, TimeOffForm, WindowForm
+
+Status = Appointment.Status
+MAX_SLOT_RANGE = dt.timedelta(days=31)
+
+
+def booking_error(error: services.BookingError) -> exceptions.APIException:
+    """A slot just taken or held by someone else is 409, as on the page; any other
+    booking rule saying no is 400. Both carry the rule's code and message."""
+    if isinstance(error, services.SlotUnavailable | services.SlotHeld):
+        return Conflict(error.message, code=error.code)
+    return exceptions.ValidationError(
+        {"slot": [exceptions.ErrorDetail(error.message, code=error.code)]}
+    )
+
+
+def refused(error: services.TransitionRefused) -> Conflict:
+    return Conflict(error.message, code="transition_refused")
+
+
+# --- Free slots ---------------------------------------------------------------
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Slot
+        fields = ["id", "starts_at", "ends_at"]
+
+
+class SlotPagination(PageNumberPagination):
+    page_size = 100
+
+
+@extend_schema(tags=["doctors"])
+class FreeSlotsView(ListAPIView):
+    """A doctor's bookable slots between two dates (inclusive, in the doctor's time
+    zone; at most 31 days): the same `Slot.objects.bookable` as the slot picker, so
+    past, too-soon, beyond-horizon, held and booked slots are left out."""
+
+    serializer_class = SlotSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = SlotPagination
+
+    def get_queryset(self):
+        doctor = visible_doctor(self.request, self.kwargs["slug"])
+        zone = zoneinfo.ZoneInfo(doctor.timezone)
+        now = timezone.now()
+        params = DateRangeSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        first = params.validated_data.get("from") or now.astimezone(zone).date()
+        last = params.validated_data.get("to") or first + dt.timedelta(days=6)
+        if last < first:
+            raise exceptions.ValidationError({"to": ["Must not be before “from”."]})
+        if last - first >= MAX_SLOT_RANGE:
+            raise exceptions.ValidationError({"to": ["At most 31 days after “from”."]})
+        start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return (
+            Slot.objects.bookable(now)
+            .filter(doctor=doctor, starts_at__gte=start, starts_at__lt=end)
+            .order_by("starts_at", "id")
+        )
+
+    @extend_schema(
+        summary="A doctor's free slots",
+        parameters=[
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="First day (default: today)."
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="Last day (default: from + 6)."
+            ),
+        ],
+        examples=[
+            OpenApiExample(
+                "Two free slots",
+                value={
+                    "count": 2,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 501,
+                            "starts_at": "2026-12-03T08:30:00Z",
+                            "ends_at": "2026-12-03T09:00:00Z",
+                        },
+                        {
+                            "id": 502,
+                            "starts_at": "2026-12-03T09:00:00Z",
+                            "ends_at": "2026-12-03T09:30:00Z",
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DateRangeSerializer(serializers.Serializer):
+    # "from" is a keyword: declared through the fields dict below.
+    to = serializers.DateField(required=False)
+
+
+DateRangeSerializer._declared_fields["from"] = serializers.DateField(required=False)
+
+
+# --- Holding and booking ------------------------------------------------------
+
+
+class HoldSerializer(serializers.Serializer):
+    slot = serializers.IntegerField(source="pk")
+    held_until = serializers.DateTimeField()
+
+
+@extend_schema(tags=["appointments"])
+class HoldView(APIView):
+    """Hold a slot for five minutes while the patient writes the reason (every
+    booking rule is checked now), or give the hold back."""
+
+    throttle_scope = "api_booking"
+    conflict_methods = ("POST",)
+
+    @extend_schema(
+        summary="Hold a slot",
+        request=None,
+        responses={200: HoldSerializer},
+        examples=[
+            OpenApiExample(
+                "Held", value={"slot": 501, "held_until": "2026-12-01T10:05:00Z"}
+            )
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        try:
+            slot = services.hold(patient=request.user, slot_id=pk)
+        except services.BookingError as error:
+            raise booking_error(error) from None
+        return Response(HoldSerializer(slot).data)
+
+    @extend_schema(summary="Release my hold on a slot", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.release_hold(patient=request.user, slot_id=pk)
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="full_name")
+
+
+class AppointmentDoctorSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.full_name")
+    specialization = serializers.CharField(source="specialization.name")
+
+    class Meta:
+        model = DoctorProfile
+        fields = ["slug", "name", "specialization", "clinic_name", "address", "city"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="actor.full_name", allow_null=True, default=None)
+    from_status = serializers.CharField(help_text="Empty for the booking itself.")
+    to_status = serializers.CharField()
+
+    class Meta:
+        model = AppointmentEvent
+        fields = ["from_status", "to_status", "by", "note", "created_at"]
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    doctor = AppointmentDoctorSerializer()
+    patient = PersonSerializer()
+    actions = serializers.SerializerMethodField()
+    ics_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "status",
+            "starts_at",
+            "ends_at",
+            "reason",
+            "doctor",
+            "patient",
+            "cancellation_reason",
+            "created_at",
+            "actions",
+            "ics_url",
+        ]
+
+    def get_actions(self, appointment: Appointment) -> list[str]:
+        """What you may do now: confirm, cancel, complete, reschedule."""
+        user = self.context["request"].user
+        return sorted(services.allowed_actions(appointment, user=user))
+
+    def get_ics_url(self, appointment: Appointment) -> str:
+        return f"/api/v1/appointments/{appointment.pk}/ics/"
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    events = EventSerializer(many=True)
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "events"]
+
+
+class BookingInputSerializer(serializers.Serializer):
+    slot = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(
+        max_length=2000, help_text="10–500 characters; only the doctor sees it."
+    )
+
+
+APPOINTMENT_EXAMPLE = {
+    "id": 77,
+    "status": "pending",
+    "starts_at": "2026-12-03T08:30:00Z",
+    "ends_at": "2026-12-03T09:00:00Z",
+    "reason": "Chest pain when climbing stairs",
+    "doctor": {
+        "slug": "ada-lee",
+        "name": "Ada Lee",
+        "specialization": "Cardiology",
+        "clinic_name": "Herzpraxis Mitte",
+        "address": "Invalidenstraße 1",
+        "city": "Berlin",
+    },
+    "patient": {"id": 42, "name": "Maria Garcia"},
+    "cancellation_reason": "",
+    "created_at": "2026-12-01T10:02:00Z",
+    "actions": ["cancel", "reschedule"],
+    "ics_url": "/api/v1/appointments/77/ics/",
+}
+
+
+def my_appointments(user):
+    return Appointment.objects.visible_to(user).select_related(
+        "doctor__user", "doctor__specialization", "patient"
+    )
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentListView(ListAPIView):
+    """My appointments, as patient and as doctor, soonest first."""
+
+    serializer_class = AppointmentSerializer
+    throttle_scope = "api_booking"
+    conflict_methods = ("POST",)
+
+    def get_queryset(self):
+        user = self.request.user
+        appointments = my_appointments(user)
+        role = self.request.query_params.get("as")
+        if role == "patient":
+            appointments = appointments.filter(patient=user)
+        elif role == "doctor":
+            appointments = appointments.filter(doctor__user=user)
+        status = self.request.query_params.get("status")
+        if status in Status.values:
+            appointments = appointments.filter(status=status)
+        when = self.request.query_params.get("when")
+        now = timezone.now()
+        if when == "upcoming":
+            appointments = appointments.filter(ends_at__gt=now)
+        elif when == "past":
+            appointments = appointments.filter(ends_at__lte=now).order_by(
+                "-starts_at", "-id"
+            )
+            return appointments
+        return appointments.order_by("starts_at", "id")
+
+    @extend_schema(
+        summary="My appointments",
+        parameters=[
+            OpenApiParameter("as", str, enum=["patient", "doctor"]),
+            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter(
+                "when", str, enum=["upcoming", "past"], description="Past: latest first"
+            ),
+        ],
+        examples=[
+            OpenApiExample(
+                "One page",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [APPOINTMENT_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Book a slot",
+        request=BookingInputSerializer,
+        responses={201: AppointmentSerializer},
+        description="Every booking rule is checked under the slot's row lock. 409 "
+        "when the slot was just taken or is held by someone else; 400 when another "
+        "rule says no (too soon, overlap, the limit of upcoming visits...).",
+        examples=[
+            OpenApiExample(
+                "Book",
+                value={"slot": 501, "reason": "Chest pain when climbing stairs"},
+                request_only=True,
+            ),
+            OpenApiExample("Booked", value=APPOINTMENT_EXAMPLE, response_only=True),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        body = BookingInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        form = validated(BookingForm(data={"reason": body.validated_data["reason"]}))
+        try:
+            appointment = services.book(
+                patient=request.user,
+                slot_id=body.validated_data["slot"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.BookingError as error:
+            raise booking_error(error) from None
+        appointment = my_appointments(request.user).get(pk=appointment.pk)
+        return Response(
+            AppointmentSerializer(appointment, context={"request": request}).data,
+            status=HTTPStatus.CREATED,
+        )
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentDetailView(APIView):
+    @extend_schema(
+        summary="One of my appointments, with its history",
+        responses={200: AppointmentDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Pending",
+                value={
+                    **APPOINTMENT_EXAMPLE,
+                    "events": [
+                        {
+                            "from_status": "",
+                            "to_status": "pending",
+                            "by": "Maria Garcia",
+                            "note": "",
+                            "created_at": "2026-12-01T10:02:00Z",
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        appointment = get_object_or_404(
+            my_appointments(request.user).prefetch_related("events__actor"), pk=pk
+        )
+        return Response(
+            AppointmentDetailSerializer(appointment, context={"request": request}).data
+        )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RescheduleInputSerializer(serializers.Serializer):
+    slot = serializers.IntegerField(min_value=1, help_text="The new slot's id.")
+
+
+class TransitionView(APIView):
+    """One lifecycle step on one of my appointments (another's is 404); the
+    service's transition table decides, a refusal is 409."""
+
+    conflict_methods = ("POST",)
+    action = ""
+
+    def appointment(self, request: Request, pk: int) -> Appointment:
+        return get_object_or_404(my_appointments(request.user), pk=pk)
+
+    def answer(self, request: Request, pk: int) -> Response:
+        appointment = my_appointments(request.user).get(pk=pk)
+        return Response(
+            AppointmentSerializer(appointment, context={"request": request}).data
+        )
+
+
+def transition_schema(summary: str, description: str, request=None):
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=request,
+        responses={200: AppointmentSerializer},
+        examples=[
+            OpenApiExample("Done", value=APPOINTMENT_EXAMPLE, response_only=True)
+        ],
+        tags=["appointments"],
+    )
+
+
+class ConfirmView(TransitionView):
+    @transition_schema("Confirm a booking (doctor)", "The doctor accepts it.")
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = self.appointment(request, pk)
+        if services.role_of(request.user, appointment) != "doctor":
+            raise exceptions.PermissionDenied("Only the doctor can confirm.")
+        try:
+            services.confirm(user=request.user, appointment_id=appointment.pk)
+        except services.TransitionRefused as error:
+            raise refused(error) from None
+        return self.answer(request, pk)
+
+
+class DeclineView(TransitionView):
+    @transition_schema(
+        "Decline a booking (doctor)",
+        "The doctor turns down a pending booking, saying why (the patient sees it).",
+        ReasonSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = self.appointment(request, pk)
+        if services.role_of(request.user, appointment) != "doctor":
+            raise exceptions.PermissionDenied("Only the doctor can decline.")
+        if appointment.status != Status.PENDING:
+            raise Conflict(
+                "Only a pending booking can be declined.", code="transition_refused"
+            )
+        return self.cancel(request, appointment, reason_required=True)
+
+    def cancel(self, request, appointment, *, reason_required: bool) -> Response:
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        form = validated(
+            CancelForm(
+                data={"reason": body.validated_data.get("reason", "")},
+                reason_required=reason_required,
+            )
+        )
+        try:
+            services.cancel(
+                user=request.user,
+                appointment_id=appointment.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.TransitionRefused as error:
+            raise refused(error) from None
+        return self.answer(request, appointment.pk)
+
+
+class CancelView(DeclineView):
+    @transition_schema(
+        "Cancel an appointment",
+        "The patient: a pending one any time, a confirmed one until 2 hours before. "
+        "The doctor: any time, with a reason.",
+        ReasonSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = self.appointment(request, pk)
+        role = services.role_of(request.user, appointment)
+        return self.cancel(request, appointment, reason_required=role == "doctor")
+
+
+class CompleteView(TransitionView):
+    @transition_schema(
+        "Mark a visit completed (doctor)", "Once the confirmed visit has started."
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = self.appointment(request, pk)
+        if services.role_of(request.user, appointment) != "doctor":
+            raise exceptions.PermissionDenied("Only the doctor can complete a visit.")
+        try:
+            services.complete(user=request.user, appointment_id=appointment.pk)
+        except services.TransitionRefused as error:
+            raise refused(error) from None
+        return self.answer(request, pk)
+
+
+class RescheduleView(TransitionView):
+    throttle_scope = "api_booking"
+
+    @transition_schema(
+        "Move my appointment to another slot (patient)",
+        "Another free slot of the same doctor; back to pending unless the doctor "
+        "auto-confirms. 409 when the slot was just taken or the move is refused.",
+        RescheduleInputSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        body = RescheduleInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appointment = get_object_or_404(
+            my_appointments(request.user).filter(patient=request.user), pk=pk
+        )
+        try:
+            services.reschedule(
+                patient=request.user,
+                appointment_id=appointment.pk,
+                new_slot_id=body.validated_data["slot"],
+            )
+        except services.BookingError as error:
+            raise booking_error(error) from None
+        except services.TransitionRefused as error:
+            raise refused(error) from None
+        return self.answer(request, pk)
+
+
+class ICSRenderer(BaseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data) if not isinstance(data, str) else data
+
+
+@extend_schema(tags=["appointments"])
+class CalendarFileView(APIView):
+    renderer_classes = [JSONRenderer, ICSRenderer]
+
+    @extend_schema(
+        summary="My appointment as an .ics file",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(
+                OpenApiTypes.STR, description="An iCalendar VEVENT, times in UTC."
+            )
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        appointment = get_object_or_404(my_appointments(request.user), pk=pk)
+        response = HttpResponse(ics.build(appointment), content_type="text/calendar")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{ics.filename(appointment)}"'
+        )
+        return response
+
+
+# --- A doctor's own schedule --------------------------------------------------
+
+
+def my_doctor_profile(request: Request) -> DoctorProfile:
+    """The signed-in user's approved doctor profile; 403 for anyone else."""
+    profile = DoctorProfile.objects.filter(
+        user=request.user, status=DoctorProfile.Status.APPROVED
+    ).first()
+    if profile is None:
+        raise exceptions.PermissionDenied("Only an approved doctor has a schedule.")
+    return profile
+
+
+class WindowSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(
+        min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday."
+    )
+    start_time = serializers.TimeField(format="%H:%M")
+    end_time = serializers.TimeField(format="%H:%M")
+
+
+class BookingSettingsSerializer(serializers.Serializer):
+    slot_minutes = serializers.IntegerField()
+    buffer_minutes = serializers.IntegerField()
+    min_notice_hours = serializers.IntegerField()
+    horizon_days = serializers.IntegerField()
+    auto_confirm = serializers.BooleanField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    """Weekly windows in the doctor's own wall-clock time, and booking settings."""
+
+    timezone = serializers.CharField(read_only=True)
+    windows = WindowSerializer(many=True)
+    settings = BookingSettingsSerializer()
+
+
+AVAILABILITY_EXAMPLE = {
+    "timezone": "Europe/Berlin",
+    "windows": [
+        {"weekday": 0, "start_time": "09:00", "end_time": "12:00"},
+        {"weekday": 0, "start_time": "14:00", "end_time": "17:30"},
+    ],
+    "settings": {
+        "slot_minutes": 30,
+        "buffer_minutes": 0,
+        "min_notice_hours": 2,
+        "horizon_days": 60,
+        "auto_confirm": False,
+    },
+}
+
+
+@extend_schema(tags=["my schedule"])
+class AvailabilityView(APIView):
+    """My weekly availability and booking settings (approved doctors)."""
+
+    def current(self, doctor: DoctorProfile) -> dict:
+        return {
+            "timezone": doctor.timezone,
+            "windows": WindowSerializer(
+                doctor.weekly_availability.order_by("weekday", "start_time"), many=True
+            ).data,
+            "settings": BookingSettingsForm.initial_for(doctor),
+        }
+
+    @extend_schema(
+        summary="My weekly availability and booking settings",
+        responses={200: AvailabilitySerializer},
+        examples=[OpenApiExample("Mondays", value=AVAILABILITY_EXAMPLE)],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.current(my_doctor_profile(request)))
+
+    @extend_schema(
+        summary="Replace my weekly availability and booking settings",
+        description="Replaces every window and setting at once, then regenerates "
+        "the free slots (booked ones stay).",
+        request=AvailabilitySerializer,
+        responses={200: AvailabilitySerializer},
+        examples=[OpenApiExample("Mondays", value=AVAILABILITY_EXAMPLE)],
+    )
+    def put(self, request: Request) -> Response:
+        doctor = my_doctor_profile(request)
+        body = AvailabilitySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        windows, errors = [], {}
+        for index, window in enumerate(body.validated_data["windows"]):
+            form = WindowForm(data=window)
+            if not form.is_valid():
+                for field, field_errors in form.errors.as_data().items():
+                    errors[f"windows.{index}.{field}"] = [
+                        exceptions.ErrorDetail(message, code=error.code or "invalid")
+                        for error in field_errors
+                        for message in error.messages
+                    ]
+                continue
+            data = form.cleaned_data
+            windows.append(
+                schedule.Window(data["weekday"], data["start_time"], data["end_time"])
+            )
+        windows.sort(key=lambda w: (w.weekday, w.start_time))
+        for before, after in zip(windows, windows[1:], strict=False):
+            if before.weekday == after.weekday and after.start_time < before.end_time:
+                errors.setdefault("windows", []).append(
+                    exceptions.ErrorDetail(
+                        f"{after} overlaps {before}: windows on one day must not "
+                        "overlap.",
+                        code="overlap",
+                    )
+                )
+        if errors:
+            raise exceptions.ValidationError(errors)
+        settings_form = validated(
+            BookingSettingsForm(data=body.validated_data["settings"])
+        )
+        schedule.save_schedule(
+            doctor=doctor, windows=windows, **settings_form.service_kwargs()
+        )
+        doctor.refresh_from_db()
+        return Response(self.current(doctor))
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimeOff
+        fields = ["id", "starts_at", "ends_at", "reason"]
+
+
+class TimeOffInputSerializer(serializers.Serializer):
+    """Whole days (leave the times out) or part of a day, in my time zone."""
+
+    first_day = serializers.DateField()
+    from_time = serializers.TimeField(required=False, allow_null=True)
+    last_day = serializers.DateField()
+    until_time = serializers.TimeField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+@extend_schema(tags=["my schedule"])
+class TimeOffListView(ListAPIView):
+    """My time off (approved doctors), soonest first; free slots inside it go."""
+
+    serializer_class = TimeOffSerializer
+
+    def get_queryset(self):
+        doctor = my_doctor_profile(self.request)
+        return TimeOff.objects.filter(doctor=doctor).order_by("starts_at", "id")
+
+    @extend_schema(summary="My time off")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add time off",
+        request=TimeOffInputSerializer,
+        responses={201: TimeOffSerializer},
+        examples=[
+            OpenApiExample(
+                "A conference",
+                value={
+                    "first_day": "2026-12-10",
+                    "last_day": "2026-12-11",
+                    "reason": "Conference",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Added",
+                value={
+                    "id": 9,
+                    "starts_at": "2026-12-09T23:00:00Z",
+                    "ends_at": "2026-12-11T23:00:00Z",
+                    "reason": "Conference",
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        doctor = my_doctor_profile(request)
+        body = TimeOffInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = {k: v for k, v in body.validated_data.items() if v is not None}
+        form = validated(
+            TimeOffForm(data=data, zone=zoneinfo.ZoneInfo(doctor.timezone))
+        )
+        time_off, _result = schedule.add_time_off(
+            doctor=doctor,
+            starts_at=form.cleaned_data["starts_at"],
+            ends_at=form.cleaned_data["ends_at"],
+            reason=form.cleaned_data["reason"],
+        )
+        return Response(TimeOffSerializer(time_off).data, status=HTTPStatus.CREATED)
+
+
+@extend_schema(tags=["my schedule"])
+class TimeOffDetailView(APIView):
+    @extend_schema(summary="Remove time off", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        doctor = my_doctor_profile(request)
+        try:
+            schedule.remove_time_off(doctor=doctor, time_off_id=pk)
+        except schedule.TimeOffNotFound:
+            raise exceptions.NotFound() from None
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+@extend_schema(tags=["my schedule"])
+class DoctorDayView(ListAPIView):
+    """My appointments as a doctor on one day (in my time zone), by start time."""
+
+    serializer_class = AppointmentSerializer
+
+    def get_queryset(self):
+        doctor = my_doctor_profile(self.request)
+        zone = zoneinfo.ZoneInfo(doctor.timezone)
+        params = DaySerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        day = (
+            params.validated_data.get("date") or timezone.now().astimezone(zone).date()
+        )
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return (
+            my_appointments(self.request.user)
+            .filter(doctor=doctor, starts_at__gte=start, starts_at__lt=end)
+            .order_by("starts_at", "id")
+        )
+
+    @extend_schema(
+        summary="My day as a doctor",
+        parameters=[
+            OpenApiParameter(
+                "date", OpenApiTypes.DATE, description="The day (default: today)."
+            )
+        ],
+        examples=[
+            OpenApiExample(
+                "One visit",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [APPOINTMENT_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
