@@ -4,6 +4,8 @@ from django.db import transaction
 import accounts.demo
 import appointments.demo
 import doctors.demo
+import notifications.demo
+import reviews.demo
 
 
 class Command(BaseCommand):
@@ -14,7 +16,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # Each app seeds its own part, in dependency order.
-        seeders = [accounts.demo.seed, doctors.demo.seed, appointments.demo.seed]
+        seeders = [
+            accounts.demo.seed,
+            doctors.demo.seed,
+            appointments.demo.seed,
+            reviews.demo.seed,
+            notifications.demo.seed,  # last: it tells people of what the others made
+        ]
         with transaction.atomic():
             logins = []
             for seed in seeders:
