@@ -115,5 +115,6 @@ class AppointmentAdmin(admin.ModelAdmin):
             request, "admin/appointments/appointment/cancel_selected.html", context
         )
 
+
 # Weekly hours, time off and slots: their own module (the schedule helpers).
 from . import schedule_admin  # noqa: E402, F401
