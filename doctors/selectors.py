@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 
 from .models import DoctorProfile
 
@@ -21,9 +21,20 @@ def directory(*, user=None, now: datetime) -> QuerySet[DoctorProfile]:
     # one-way at import time.
     from appointments.models import Slot
 
+    # The rule of `Slot.objects.bookable(now)` (free, past the doctor's minimum
+    # notice, inside their booking horizon, approved doctors only), written
+    # against the outer doctor row: bookable() joins the doctor table again for
+    # the notice and horizon, which keeps PostgreSQL from using the
+    # (doctor, starts_at) index as a range, about 5x slower per doctor at 10,000
+    # doctors. test_next_available_is_the_first_bookable_slot pins the two
+    # together. The outer queryset is approved() already.
     next_slot = (
-        Slot.objects.bookable(now)
-        .filter(doctor=OuterRef("pk"))
+        Slot.objects.free(now)
+        .filter(
+            doctor=OuterRef("pk"),
+            starts_at__gte=Value(now) + OuterRef("min_notice"),
+            starts_at__lt=Value(now) + OuterRef("booking_horizon"),
+        )
         .order_by("starts_at")
         .values("starts_at")[:1]
     )

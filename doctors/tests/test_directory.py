@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments.models import Slot
 from appointments.tests.factories import SlotFactory
 from doctors.filters import MAX_QUERY_LENGTH
 from doctors.models import DoctorProfile
+from doctors.selectors import directory
 from doctors.tests.factories import (
     DoctorProfileFactory,
     FollowFactory,
@@ -392,3 +394,31 @@ def test_query_count_does_not_grow_with_the_number_of_doctors(
     add_doctors(55)
     many = count_queries(client, django_assert_max_num_queries, 9, **params)
     assert few == many
+
+
+def test_next_available_is_the_first_bookable_slot(client):
+    """The directory's subquery states Slot.objects.bookable's rule; keep them one."""
+    doctors = [
+        DoctorProfileFactory(min_notice=dt.timedelta(hours=notice), booking_horizon=h)
+        for notice, h in [
+            (0, dt.timedelta(days=1)),
+            (2, dt.timedelta(days=60)),
+            (30, dt.timedelta(days=3)),
+        ]
+    ]
+    holder = DoctorProfileFactory().user
+    for doctor in doctors:
+        for hours in (-1, 0.5, 1, 3, 20, 26, 40, 80):
+            SlotFactory(doctor=doctor, starts_at=in_hours(hours))
+        SlotFactory(doctor=doctor, starts_at=in_hours(2.5), is_booked=True)
+        SlotFactory(
+            doctor=doctor,
+            starts_at=in_hours(4),
+            held_by=holder,
+            held_until=in_hours(1),
+        )
+    now = timezone.now()
+    shown = {doctor.pk: doctor.next_available for doctor in directory(now=now)}
+    for doctor in doctors:
+        first = Slot.objects.bookable(now).filter(doctor=doctor).order_by("starts_at")
+        assert shown[doctor.pk] == first.values_list("starts_at", flat=True).first()
