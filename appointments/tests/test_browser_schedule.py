@@ -1,0 +1,60 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.tests.factories import DEFAULT_PASSWORD
+from appointments.models import Slot, WeeklyAvailability
+from doctors.tests.factories import DoctorProfileFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, user) -> None:
+    EmailAddress.objects.create(
+        user=user, email=user.email, verified=True, primary=True
+    )
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_role("textbox", name="Password*", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/account/profile/"))
+
+
+def test_a_doctor_sets_hours_then_sees_the_slots_in_the_week_view(page):
+    doctor = DoctorProfileFactory(user__full_name="Ada Lee", timezone="UTC")
+    log_in(page, doctor.user)
+
+    page.get_by_role("link", name="Availability").click()
+    page.wait_for_url(re.compile(r"/doctors/me/availability/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Your availability"
+
+    # Wednesdays 09:00–11:00 and 13:00–14:00 (a break), first with a mistake.
+    page.locator('[name="windows-0-weekday"]').select_option(label="Wednesday")
+    page.locator('[name="windows-0-start_time"]').fill("09:00")
+    page.locator('[name="windows-0-end_time"]').fill("08:00")
+    page.get_by_role("button", name="Save availability").click()
+    assert page.get_by_text("The end must be after the start (09:00).").is_visible()
+    page.locator('[name="windows-0-end_time"]').fill("11:00")
+    page.locator('[name="windows-1-weekday"]').select_option(label="Wednesday")
+    page.locator('[name="windows-1-start_time"]').fill("13:00")
+    page.locator('[name="windows-1-end_time"]').fill("14:00")
+    page.get_by_label("Slot length (minutes)").fill("60")
+    page.get_by_role("button", name="Save availability").click()
+    page.get_by_text("Availability saved.").wait_for()
+    assert WeeklyAvailability.objects.filter(doctor=doctor).count() == 2
+    assert Slot.objects.filter(doctor=doctor).exists()
+
+    # The week view; next week (always has a future Wednesday) swapped by htmx.
+    page.get_by_role("link", name="See your week").click()
+    page.wait_for_url(re.compile(r"/doctors/me/schedule/"))
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("link", name="Next week").click()
+    page.wait_for_url(re.compile(r"\?week=\d{4}-\d\d-\d\d"))
+    wednesday = page.locator(".week-day").nth(2)
+    wednesday.get_by_text("09:00–10:00").wait_for()
+    text = wednesday.inner_text()
+    assert "10:00–11:00" in text and "13:00–14:00" in text
+    assert "11:00–12:00" not in text  # the break
+    assert "3 free · 0 booked · 0 held" in text
+    assert page.evaluate("window.notReloaded") is True
