@@ -545,3 +545,18 @@ def test_navbar_links_by_role(client, patient, doctor):
     doctor_html = client.get(reverse("appointments:list")).content.decode()
     assert f'href="{reverse("appointments:doctor_list")}?tab=today"' in doctor_html
     assert f'href="{reverse("appointments:doctor_list")}?tab=upcoming"' in doctor_html
+
+
+def test_slot_picker_offers_booking_buttons_to_signed_in_users(client, patient):
+    doctor = DoctorProfileFactory(user__full_name="Ada Lee", timezone="UTC")
+    slot = free_slot(doctor, hours=50)
+    url = reverse("appointments:doctor_slots", args=[doctor.slug])
+    anonymous = client.get(url).content.decode()
+    assert "Log in to book" in anonymous
+    assert reverse("appointments:hold", args=[slot.pk]) not in anonymous
+    client.force_login(patient)
+    html = client.get(url).content.decode()
+    assert f'action="{reverse("appointments:hold", args=[slot.pk])}"' in html
+    name = timezone.localtime(slot.starts_at).strftime("%A %-d %B, %H:%M")
+    assert f'aria-label="Book {name}, with Dr Ada Lee"' in html
+    assert "Log in to book" not in html
