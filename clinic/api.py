@@ -25,6 +25,7 @@ class ErrorCode409Enum(models.TextChoices):
     TRANSITION_REFUSED = "transition_refused"
     ALREADY_APPLIED = "already_applied"
     ALREADY_REVIEWED = "already_reviewed"
+    EDIT_WINDOW_CLOSED = "edit_window_closed"
 
 
 class Error409Serializer(serializers.Serializer):

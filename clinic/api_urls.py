@@ -12,6 +12,8 @@ from drf_spectacular.views import (
 from accounts import api as accounts_api
 from appointments import api as appointments_api
 from doctors import api as doctors_api
+from notifications import api as notifications_api
+from reviews import api as reviews_api
 
 from . import api
 
@@ -24,6 +26,11 @@ v1 = [
         "me/doctor-application/",
         doctors_api.ApplicationView.as_view(),
         name="me-doctor-application",
+    ),
+    path(
+        "me/email-preferences/",
+        notifications_api.EmailPreferencesView.as_view(),
+        name="me-email-preferences",
     ),
     # A doctor's own schedule.
     path(
@@ -53,6 +60,11 @@ v1 = [
         appointments_api.FreeSlotsView.as_view(),
         name="doctor-slots",
     ),
+    path(
+        "doctors/<slug:slug>/reviews/",
+        reviews_api.DoctorReviewsView.as_view(),
+        name="doctor-reviews",
+    ),
     # Booking and appointments.
     path("slots/<int:pk>/hold/", appointments_api.HoldView.as_view(), name="slot-hold"),
     path(
@@ -79,6 +91,38 @@ v1 = [
             ("reschedule", appointments_api.RescheduleView),
             ("ics", appointments_api.CalendarFileView),
         ]
+    ),
+]
+
+v1 += [
+    path(
+        "appointments/<int:pk>/review/",
+        reviews_api.AppointmentReviewView.as_view(),
+        name="appointment-review",
+    ),
+    path("reviews/<int:pk>/", reviews_api.ReviewView.as_view(), name="review"),
+    path(
+        "reviews/<int:pk>/reply/", reviews_api.ReplyView.as_view(), name="review-reply"
+    ),
+    path(
+        "notifications/",
+        notifications_api.NotificationListView.as_view(),
+        name="notifications",
+    ),
+    path(
+        "notifications/unread-count/",
+        notifications_api.UnreadCountView.as_view(),
+        name="notifications-unread-count",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications_api.MarkAllReadView.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications_api.MarkReadView.as_view(),
+        name="notification-read",
     ),
 ]
 

@@ -1,0 +1,184 @@
+"""The API's notification endpoints: the inbox, the unread count, marking read, and
+my email preferences. (notifications imports no other app: nothing from accounts.)"""
+
+from http import HTTPStatus
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .forms import EmailPreferencesForm
+from .models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "link", "is_read", "read_at", "created_at"]
+
+    def get_is_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+NOTIFICATION_EXAMPLE = {
+    "id": 12,
+    "kind": "appointment_confirmed",
+    "message": "Your appointment with Dr Ada Lee on Thu 3 Dec, 09:30 is confirmed.",
+    "link": "/appointments/77/",
+    "is_read": False,
+    "read_at": None,
+    "created_at": "2026-12-01T10:05:00Z",
+}
+
+
+@extend_schema(tags=["notifications"])
+class NotificationListView(ListAPIView):
+    """My notifications, newest first (another person's are never listed)."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        queryset = Notification.objects.for_user(self.request.user)
+        if self.request.query_params.get("unread") in {"1", "true"}:
+            queryset = queryset.unread()
+        return queryset.order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="My notifications",
+        examples=[
+            OpenApiExample(
+                "One page",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [NOTIFICATION_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+CountSerializer = inline_serializer(
+    "UnreadCount", {"unread": serializers.IntegerField()}
+)
+
+
+@extend_schema(tags=["notifications"])
+class UnreadCountView(APIView):
+    @extend_schema(
+        summary="How many of my notifications are unread",
+        responses={200: CountSerializer},
+        examples=[OpenApiExample("Three", value={"unread": 3})],
+    )
+    def get(self, request: Request) -> Response:
+        count = Notification.objects.for_user(request.user).unread().count()
+        return Response({"unread": count})
+
+
+@extend_schema(tags=["notifications"])
+class MarkReadView(APIView):
+    @extend_schema(
+        summary="Mark one notification read",
+        request=None,
+        responses={200: NotificationSerializer},
+        examples=[
+            OpenApiExample(
+                "Read",
+                value={
+                    **NOTIFICATION_EXAMPLE,
+                    "is_read": True,
+                    "read_at": "2026-12-01T11:00:00Z",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        notification = get_object_or_404(
+            Notification.objects.for_user(request.user), pk=pk
+        )
+        services.mark_read(notification=notification)
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(NotificationSerializer(notification).data)
+
+
+MarkedSerializer = inline_serializer(
+    "MarkedRead", {"marked": serializers.IntegerField()}
+)
+
+
+@extend_schema(tags=["notifications"])
+class MarkAllReadView(APIView):
+    @extend_schema(
+        summary="Mark all my notifications read",
+        request=None,
+        responses={200: MarkedSerializer},
+        examples=[OpenApiExample("Three marked", value={"marked": 3})],
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"marked": services.mark_all_read(user=request.user)})
+
+
+# One optional on/off per kind that can email (built from the kinds, like the form).
+EmailPreferencesSerializer = type(
+    "EmailPreferencesSerializer",
+    (serializers.Serializer,),
+    {
+        kind.value: serializers.BooleanField(required=False, help_text=str(kind.label))
+        for kind in services.EMAIL_KINDS
+    },
+)
+
+
+@extend_schema(tags=["me"])
+class EmailPreferencesView(APIView):
+    """Which notifications also come by email (in-app is always on). Kinds left
+    out of a PATCH keep their setting."""
+
+    def current(self, user) -> dict:
+        form = EmailPreferencesForm(user=user)
+        return {name: bool(field.initial) for name, field in form.fields.items()}
+
+    @extend_schema(
+        summary="My email preferences",
+        responses={200: EmailPreferencesSerializer},
+        examples=[
+            OpenApiExample(
+                "Reminders off",
+                value={
+                    kind.value: kind != Notification.Kind.APPOINTMENT_REMINDER
+                    for kind in services.EMAIL_KINDS
+                },
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.current(request.user))
+
+    @extend_schema(
+        summary="Change my email preferences",
+        request=EmailPreferencesSerializer,
+        responses={200: EmailPreferencesSerializer},
+        examples=[
+            OpenApiExample(
+                "No reminders", value={"appointment_reminder": False}, request_only=True
+            )
+        ],
+    )
+    def patch(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Send an object."]})
+        body = EmailPreferencesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.save_email_preferences(user=request.user, enabled=body.validated_data)
+        return Response(self.current(request.user), status=HTTPStatus.OK)

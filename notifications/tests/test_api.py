@@ -1,0 +1,68 @@
+"""/api/v1/notifications/ and /api/v1/me/email-preferences/."""
+
+from http import HTTPStatus
+
+import pytest
+
+from accounts.tests.api import ApiClient
+from notifications.models import EmailPreference, Notification
+from notifications.tests.factories import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_401(client):
+    for url in ["/api/v1/notifications/", "/api/v1/notifications/unread-count/"]:
+        assert client.get(url).status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_my_notifications_paginated_newest_first(patient, other_patient):
+    for n in range(22):
+        NotificationFactory(recipient=patient, message=f"n{n}")
+    NotificationFactory(recipient=other_patient)
+    api = ApiClient(patient)
+    first = api.get("/api/v1/notifications/").json()
+    assert first["count"] == 22
+    assert len(first["results"]) == 20
+    assert first["results"][0]["message"] == "n21"
+    assert api.get(first["next"]).json()["results"][-1]["message"] == "n0"
+
+
+def test_unread_count_mark_one_and_all(patient, other_patient):
+    one, _two, _three = NotificationFactory.create_batch(3, recipient=patient)
+    theirs = NotificationFactory(recipient=other_patient)
+    api = ApiClient(patient)
+    assert api.get("/api/v1/notifications/unread-count/").json() == {"unread": 3}
+    response = api.post(f"/api/v1/notifications/{one.pk}/read/")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["is_read"] is True
+    assert api.get("/api/v1/notifications/unread-count/").json() == {"unread": 2}
+    unread = api.get("/api/v1/notifications/", {"unread": "1"}).json()
+    assert unread["count"] == 2
+    assert api.post("/api/v1/notifications/read-all/").json() == {"marked": 2}
+    assert api.get("/api/v1/notifications/unread-count/").json() == {"unread": 0}
+    # Another person's notification is a 404 and stays unread.
+    assert api.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_email_preferences(patient):
+    api = ApiClient(patient)
+    body = api.get("/api/v1/me/email-preferences/").json()
+    assert body["appointment_reminder"] is True
+    assert "followed" not in body  # in-app only
+    response = api.patch(
+        "/api/v1/me/email-preferences/", {"appointment_reminder": False}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["appointment_reminder"] is False
+    assert response.json()["appointment_booked"] is True
+    assert (
+        EmailPreference.objects.get(
+            user=patient, kind=Notification.Kind.APPOINTMENT_REMINDER
+        ).enabled
+        is False
+    )
+    bad = api.patch("/api/v1/me/email-preferences/", {"appointment_booked": "maybe"})
+    assert bad.status_code == HTTPStatus.BAD_REQUEST
