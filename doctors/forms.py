@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import DoctorProfile, Language
@@ -38,8 +39,13 @@ class DoctorProfileForm(forms.ModelForm):
         help_texts = {
             "bio": _("Shown on your public page: how you work with patients."),
             "qualifications": _("Degrees, board certifications, one per line."),
-            "consultation_fee": _("The price of one consultation."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultation_fee"].help_text = _(
+            "The price of one consultation, in %(currency)s."
+        ) % {"currency": settings.CLINIC_CURRENCY}
 
     def clean_city(self) -> str:
         # One spelling per city keeps the directory's city filter tidy.

@@ -104,7 +104,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     if profile is not None and profile.status != DoctorProfile.Status.REJECTED:
         messages.info(request, _("You have already applied; here is its status."))
         return redirect("doctors:application")
-    initial = {}
+    initial = {"timezone": request.user.timezone}
     if profile is not None:  # a rejected applicant fixes and resubmits
         initial = model_to_dict(profile, fields=ApplicationForm.Meta.fields)
     form = ApplicationForm(request.POST or None, initial=initial)
