@@ -97,7 +97,7 @@ class DoctorFilter(django_filters.FilterSet):
     specialization = LenientChoiceFilter(
         label=_("Specialization"),
         method="filter_specialization",
-        empty_label=_("Any specialization"),
+        empty_label=_("Any specialty"),
     )
     city = LenientChoiceFilter(
         label=_("City"), field_name="city", empty_label=_("Any city")
