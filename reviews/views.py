@@ -270,7 +270,11 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
         "panel_url": _doctor_reviews_url(doctor),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
-            (doctor.user.full_name, doctor.get_absolute_url()),
+            (doctor.specialization.name, doctor.specialization.get_absolute_url()),
+            (
+                _("Dr %(name)s") % {"name": doctor.user.full_name},
+                doctor.get_absolute_url(),
+            ),
             (_("Reviews"), ""),
         ],
     }

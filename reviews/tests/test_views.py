@@ -475,3 +475,25 @@ def test_the_account_menu_links_my_reviews_and_for_doctors_reviews_of_me(
     assert (
         reverse("reviews:inbox") in client.get(reverse("reviews:mine")).content.decode()
     )
+
+
+# --- the directory reads the aggregates the services keep -------------------------
+
+
+def test_the_directory_sorts_by_rating_and_shows_it_on_cards(client, patient):
+    low = DoctorProfileFactory(user__full_name="Low Rated")
+    high = DoctorProfileFactory(user__full_name="High Rated")
+    unrated = DoctorProfileFactory(user__full_name="Not Rated")
+    for doctor, rating in ((low, 2), (high, 5), (high, 4)):
+        visit = AppointmentFactory(
+            slot__doctor=doctor, status=Appointment.Status.COMPLETED
+        )
+        services.create(
+            patient=visit.patient, appointment_id=visit.pk, rating=rating, comment=""
+        )
+    response = client.get(reverse("doctors:list"), {"sort": "rating"})
+    html = response.content.decode()
+    assert html.index("High Rated") < html.index("Low Rated") < html.index("Not Rated")
+    assert "4.5 · 2 reviews" in html
+    assert "2.0 · 1 review" in html
+    assert unrated.rating_count == 0
