@@ -52,3 +52,5 @@ def test_typing_and_choosing_filters_update_results_and_url(page):
     page.wait_for_url(re.compile(r"specialization=dermatology.*page=2"))
     results.get_by_text("page 2 of 2").wait_for()
     assert page.evaluate("document.body.dataset.journey") == "paging"
+    # The clicked link was swapped away: focus lands on the new results' summary.
+    assert page.evaluate("document.activeElement.id") == "results-count"

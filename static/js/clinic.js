@@ -6,4 +6,11 @@ document.addEventListener("htmx:afterSwap", (event) => {
     const focusable = target.querySelector("h1, h2, h3, [tabindex], a, button, input");
     (focusable || target).focus({ preventScroll: false });
   }
+  // A control that swapped itself away (a page link) names where focus goes next.
+  const trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+  const next = trigger && trigger.dataset && trigger.dataset.focusAfter;
+  if (next && !document.body.contains(trigger)) {
+    const element = document.querySelector(next);
+    if (element) element.focus({ preventScroll: false });
+  }
 });
