@@ -60,5 +60,9 @@ vendor:
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp node_modules/bootstrap-icons/font/fonts/* static/vendor/bootstrap-icons/fonts/
 
+## make bench-booking: the double-booking race over HTTP (gunicorn on :8104, PostgreSQL)
+bench-booking: install
+	$(BIN)/python bench/booking_race.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .coverage

@@ -1,0 +1,335 @@
+"""The double-booking race over HTTP (issue 6): gunicorn, several workers, PostgreSQL.
+
+    python bench/booking_race.py            # or: make bench-booking
+
+Uses DATABASE_URL (default: the local PostgreSQL database clinic_bench_booking,
+created if missing) and REDIS_URL (default redis://127.0.0.1:6379/9) so the
+rate-limit counters are shared by the workers, as in production. Then:
+
+1. creates bench doctors, 550 patients with signed-in sessions, one contested slot
+   and 500 free slots (all earlier bench rows are removed first);
+2. starts `gunicorn clinic.wsgi` (production settings, 4 sync workers) on
+   127.0.0.1:8104 and waits for /healthz;
+3. fires 50 concurrent booking requests (POST /slots/<id>/book/, the confirmation
+   form) at the one slot, then 500 requests at 500 distinct slots, 50 at a time —
+   every request to 127.0.0.1 only;
+4. prints the winners per slot (must be 1), errors (must be 0: anything but a 302
+   "booked" or a 409 "just taken"), and bookings per second; stops gunicorn.
+
+Each bench patient books once, so the default per-user booking rate limit
+(BOOKING_RATE_LIMIT, 10/m) stays on and is not what is measured. Exit status 1
+when an invariant breaks.
+"""
+
+import datetime as dt
+import http.client
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench_booking"
+)
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(48))
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+# Plain HTTP on the loopback: production settings minus the HTTPS parts.
+for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ[name] = "false"
+os.environ.setdefault("TASKS_BACKEND", "immediate")
+os.environ.setdefault("EMAIL_URL", "dummymail://")  # notifications: no mail server
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault(
+    "STATIC_ROOT", str(Path(tempfile.gettempdir()) / "clinic-bench-static")
+)
+
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8104"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+CONTENDERS = 50
+DISTINCT = 500
+CONCURRENCY = 50
+MARK = "bench-booking"
+
+
+def _throwaway_jwt_key() -> str:
+    """The settings want an API signing key; the benchmark signs nothing."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+if not os.environ.get("JWT_PRIVATE_KEY") and not os.environ.get("JWT_PRIVATE_KEY_FILE"):
+    os.environ["JWT_PRIVATE_KEY"] = _throwaway_jwt_key()
+
+
+def setup_django() -> None:
+    import django
+    import psycopg
+    from django.conf import settings
+
+    django.setup()
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        sys.exit("This benchmark needs PostgreSQL (DATABASE_URL=postgres://...).")
+    conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']}"
+    with psycopg.connect(conninfo + " dbname=postgres", autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    call_command("collectstatic", verbosity=0, interactive=False)
+
+
+def fill():
+    """Doctors, patients with sessions, the contested slot and the distinct ones."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from appointments.models import Appointment, AppointmentEvent, Slot
+    from doctors.models import DoctorProfile, Specialization
+    from notifications.models import Notification
+
+    with transaction.atomic():
+        bench_users = User.objects.filter(email__endswith=f"@{MARK}.example")
+        Notification.objects.filter(recipient__in=bench_users).delete()
+        AppointmentEvent.objects.filter(appointment__patient__in=bench_users).delete()
+        Appointment.objects.filter(patient__in=bench_users).delete()
+        Slot.objects.filter(doctor__slug__startswith=f"{MARK}-").delete()
+        DoctorProfile.objects.filter(slug__startswith=f"{MARK}-").delete()
+        bench_users.delete()
+        specialization, _ = Specialization.objects.get_or_create(
+            slug="bench-general", defaults={"name": "Bench general"}
+        )
+        doctor_users = User.objects.bulk_create(
+            User(email=f"doctor{n}@{MARK}.example", full_name=f"Bench Doctor {n}")
+            for n in range(10)
+        )
+        doctors = DoctorProfile.objects.bulk_create(
+            DoctorProfile(
+                user=user,
+                slug=f"{MARK}-{n}",
+                status=DoctorProfile.Status.APPROVED,
+                specialization=specialization,
+                license_number=f"BB-{n:06d}",
+                bio="Bench doctor.",
+                qualifications="MD",
+                years_of_experience=10,
+                clinic_name="Bench Clinic",
+                address=f"{n} Main Street",
+                city="Bench",
+                consultation_fee=60,
+                min_notice=dt.timedelta(hours=2),
+                booking_horizon=dt.timedelta(days=90),
+            )
+            for n, user in enumerate(doctor_users)
+        )
+        patients = User.objects.bulk_create(
+            User(
+                email=f"patient{n}@{MARK}.example",
+                full_name=f"Bench Patient {n}",
+                password="!",  # unusable; they are signed in by session below
+            )
+            for n in range(CONTENDERS + DISTINCT)
+        )
+        first = (timezone.now() + dt.timedelta(days=2)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        # 50 slots per doctor, 30 minutes apart (no per-patient rule trips:
+        # every patient books once).
+        slots = Slot.objects.bulk_create(
+            Slot(
+                doctor=doctors[n % len(doctors)],
+                starts_at=first + dt.timedelta(minutes=30 * (n // len(doctors))),
+                ends_at=first + dt.timedelta(minutes=30 * (n // len(doctors)) + 30),
+            )
+            for n in range(DISTINCT + 1)
+        )
+    sessions = []
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    for patient in patients:
+        store = SessionStore()
+        store[SESSION_KEY] = str(patient.pk)
+        store[BACKEND_SESSION_KEY] = backend
+        store[HASH_SESSION_KEY] = patient.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    contested, distinct = slots[0], slots[1:]
+    return sessions[:CONTENDERS], sessions[CONTENDERS:], contested, distinct
+
+
+def start_gunicorn(log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+            "clinic.wsgi",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--backlog",
+            "512",
+        ],
+        cwd=BASE_DIR,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited early; see {log_path}")
+        try:
+            connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.3)
+    stop_gunicorn(process)
+    sys.exit(f"gunicorn did not answer /healthz in 30 s; see {log_path}")
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
+    """One signed-in patient submits the confirmation form. (status, seconds)"""
+    csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked secret
+    body = urllib.parse.urlencode(
+        {"reason": "Bench booking: persistent cough", "csrfmiddlewaretoken": csrf}
+    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": f"sessionid={session_key}; csrftoken={csrf}",
+        "Referer": f"http://{HOST}:{PORT}/",
+    }
+    started = time.perf_counter()
+    try:
+        connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        connection.request("POST", f"/slots/{slot_id}/book/", body, headers)
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+        connection.close()
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - started
+
+
+def fire(jobs: list[tuple[str, int]], concurrency: int):
+    """Run the requests `concurrency` at a time, released together by a barrier
+    when there are exactly that many. Returns (results, wall seconds)."""
+    barrier = threading.Barrier(min(concurrency, len(jobs)))
+
+    def run(job):
+        if len(jobs) <= concurrency:
+            barrier.wait(timeout=30)
+        return post_booking(*job)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(run, jobs))
+    return results, time.perf_counter() - started
+
+
+def report(title: str, results, wall: float, slot_ids: list[int]) -> bool:
+    from appointments.models import Appointment
+
+    statuses = Counter(status for status, _ in results)
+    booked = statuses.get(302, 0)
+    errors = sum(n for status, n in statuses.items() if status not in (302, 409))
+    winners = Counter(
+        Appointment.objects.active()
+        .filter(slot_id__in=slot_ids)
+        .values_list("slot_id", flat=True)
+    )
+    most = max(winners.values(), default=0)
+    latencies = sorted(seconds * 1000 for _, seconds in results)
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    print(f"\n{title}")
+    print(f"   responses:        {dict(sorted(statuses.items()))}")
+    print(
+        f"   winners per slot: max {most} "
+        f"({len(winners)} of {len(slot_ids)} slots booked)"
+    )
+    print(f"   errors:           {errors}")
+    print(
+        f"   bookings/s:       {booked / wall:.0f}  ({booked} in {wall:.2f} s; "
+        f"latency median {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms)"
+    )
+    return most <= 1 and errors == 0 and booked == len(winners) and len(winners) > 0
+
+
+def main() -> None:
+    setup_django()
+    contenders, patients, contested, distinct = fill()
+    log_path = Path(tempfile.gettempdir()) / "clinic-bench-booking-gunicorn.log"
+    print(
+        f"gunicorn clinic.wsgi: {WORKERS} workers on {HOST}:{PORT}, "
+        f"PostgreSQL {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}, "
+        f"Redis {os.environ['REDIS_URL']}"
+    )
+    process = start_gunicorn(log_path)
+    try:
+        results, wall = fire([(key, contested.pk) for key in contenders], CONTENDERS)
+        ok_race = report(
+            f"1. {CONTENDERS} patients at once for one slot",
+            results,
+            wall,
+            [contested.pk],
+        )
+        jobs = [(key, slot.pk) for key, slot in zip(patients, distinct, strict=True)]
+        results, wall = fire(jobs, CONCURRENCY)
+        ok_spread = report(
+            f"2. {DISTINCT} bookings of distinct slots, {CONCURRENCY} in flight",
+            results,
+            wall,
+            [slot.pk for slot in distinct],
+        )
+    finally:
+        stop_gunicorn(process)
+    print(f"\ngunicorn stopped (log: {log_path})")
+    if not (ok_race and ok_spread):
+        print("FAILED: an invariant broke (see above)")
+        sys.exit(1)
+    print("OK: one winner per slot, no errors")
+
+
+if __name__ == "__main__":
+    main()
