@@ -1,6 +1,8 @@
+import datetime
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -13,6 +15,9 @@ from doctors.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# Rate-limit tests run with the clock stopped, so no window boundary falls inside.
+FROZEN = datetime.datetime(2026, 3, 2, 9, 0, 30, tzinfo=datetime.UTC)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -259,6 +264,7 @@ def test_a_doctor_following_their_own_profile_is_refused(doctor_client, doctor):
     assert not Follow.objects.exists()
 
 
+@time_machine.travel(FROZEN, tick=False)  # one rate-limit window
 def test_follow_and_unfollow_are_rate_limited_per_user(patient_client, client, doctor):
     for _ in range(30):
         assert patient_client.post(follow_url(doctor)).status_code == 302
@@ -386,6 +392,7 @@ def test_an_approved_doctor_sees_the_approved_status(doctor_client):
     assert "Approved" in html and reverse("doctors:edit") in html
 
 
+@time_machine.travel(FROZEN, tick=False)  # one rate-limit window
 def test_applying_is_rate_limited(patient_client):
     for _ in range(10):
         patient_client.post(reverse("doctors:apply"), {"bio": ""})
@@ -430,6 +437,7 @@ def test_staff_without_a_profile_are_sent_to_apply(staff_client):
     assert staff_client.get(reverse("doctors:edit")).url == reverse("doctors:apply")
 
 
+@time_machine.travel(FROZEN, tick=False)  # one rate-limit window
 def test_editing_is_rate_limited(doctor_client):
     for _ in range(20):
         doctor_client.post(reverse("doctors:edit"), {})
