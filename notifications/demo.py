@@ -6,6 +6,8 @@ of their real followers and every demo appointment's patient and doctor the
 notifications its status would have sent. Keyed on (recipient, kind, link,
 message): a second run, or an entry a service already wrote, creates nothing."""
 
+import datetime as dt
+
 from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from .models import Notification
 Kind = Notification.Kind
 # Of each inbox, the newest few stay unread; older ones were read at creation.
 UNREAD_PER_USER = 3
+HOURS_APART = 7
 
 
 def _add(recipient, kind, message, link, created_at, newest_first_rank) -> bool:
@@ -26,6 +29,8 @@ def _add(recipient, kind, message, link, created_at, newest_first_rank) -> bool:
     )
     if created:
         read_at = timezone.now() if newest_first_rank >= UNREAD_PER_USER else None
+        # Spread the demo history over past days, newest first.
+        created_at -= dt.timedelta(hours=HOURS_APART * newest_first_rank)
         Notification.objects.filter(pk=notification.pk).update(
             created_at=created_at, read_at=read_at
         )

@@ -88,8 +88,9 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def badge(request: HttpRequest) -> HttpResponse:
-    """The bell's badge alone, for htmx to refresh it every minute."""
-    return render(request, "notifications/_badge.html")
+    """The bell's badge alone, for htmx to refresh it every minute (the phone
+    bell's copy rides along out of band)."""
+    return render(request, "notifications/_badge_refresh.html")
 
 
 @login_required
