@@ -311,3 +311,54 @@ def test_settings_are_rate_limited(patient_client):
     assert patient_client.post(SETTINGS, {}).status_code == (
         HTTPStatus.TOO_MANY_REQUESTS
     )
+
+
+def test_phones_get_a_bell_beside_the_menu_button_refreshed_out_of_band(
+    patient_client, patient
+):
+    NotificationFactory.create_batch(2, recipient=patient)
+    page = patient_client.get(reverse("accounts:profile")).content.decode()
+    phone_bell = page[page.index('id="notification-bell-status-phone"') :]
+    assert phone_bell.index("2 unread notifications") < phone_bell.index("</a>")
+    fragment = patient_client.get(BADGE, headers={"HX-Request": "true"})
+    body = fragment.content.decode()
+    assert 'id="notification-bell-status-phone" hx-swap-oob="innerHTML"' in body
+    assert body.count("2 unread notifications") == 2
+
+
+# --- Admin ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("admin:notifications_notification_changelist", {}),
+        (
+            "admin:notifications_notification_changelist",
+            {"kind": Kind.FOLLOWED, "read": "no", "q": "example.com"},
+        ),
+        ("admin:notifications_emailpreference_changelist", {"q": "person"}),
+    ],
+)
+def test_admin_lists_filter_and_search_in_a_fixed_number_of_queries(
+    admin_client, url, query, django_assert_max_num_queries
+):
+    NotificationFactory.create_batch(5)
+    for notification in NotificationFactory.create_batch(3):
+        EmailPreference.objects.create(
+            user=notification.recipient, kind=Kind.APPOINTMENT_BOOKED, enabled=False
+        )
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(reverse(url), query)
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_admin_read_filter_and_recipient_search(admin_client, patient):
+    NotificationFactory.create_batch(2, recipient=patient)
+    NotificationFactory(recipient=patient, read_at=timezone.now())
+    NotificationFactory()
+    url = reverse("admin:notifications_notification_changelist")
+    unread = admin_client.get(url, {"read": "no", "q": patient.email})
+    assert unread.context["cl"].result_count == 2
+    read = admin_client.get(url, {"read": "yes"})
+    assert read.context["cl"].result_count == 1
