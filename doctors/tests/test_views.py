@@ -123,6 +123,8 @@ def test_someone_elses_pending_profile_cannot_be_followed(patient_client):
 
 def test_staff_cannot_follow_a_pending_profile_they_can_see(staff_client):
     pending = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    page = staff_client.get(pending.get_absolute_url()).content.decode()
+    assert f'action="{follow_url(pending)}"' not in page
     response = staff_client.post(follow_url(pending))
     assert response.status_code == HTTPStatus.NOT_FOUND
 
