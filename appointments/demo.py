@@ -5,10 +5,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from accounts.demo import PATIENTS
+from accounts.models import User
 from doctors.models import DoctorProfile
 
 from . import schedule
-from .models import TimeOff, WeeklyAvailability
+from .models import Appointment, AppointmentEvent, Slot, TimeOff, WeeklyAvailability
 from .schedule import Window
 
 MON, TUE, WED, THU, FRI, SAT = range(6)
@@ -111,4 +113,199 @@ def seed(stdout) -> list:
         f"{TimeOff.objects.filter(doctor__in=doctors).count()} time off periods, "
         f"{total.created} slots created."
     )
+    return []
+
+
+# --- Demo appointments (the booking issue) ----------------------------------------
+
+# Written straight to the tables, like the other demo data (no emails at seed
+# time); notifications.demo then fills the inboxes from these rows.
+DEMO_REASONS = {
+    "pending": "Recurring headaches in the afternoon for three weeks.",
+    "confirmed": "Annual check-up and a look at my blood test results.",
+    "cancelled": "Sore throat and a mild fever since Monday.",
+    "declined": "Follow-up on the knee pain after running.",
+    "completed": "Persistent cough after a cold, worse at night.",
+    "expired": "Skin rash on both arms that comes and goes.",
+    "today": "Dizziness when standing up quickly.",
+}
+
+
+def _book(patient, slot, status: str, history: list[tuple], **fields):
+    """One appointment with its history: (actor, from, to, note) per event."""
+    appointment = Appointment.objects.create(
+        slot=slot,
+        doctor=slot.doctor,
+        patient=patient,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        status=status,
+        **fields,
+    )
+    Slot.objects.filter(pk=slot.pk).update(
+        is_booked=status in Appointment.ACTIVE_STATUSES
+        or slot.starts_at < timezone.now(),
+        held_by=None,
+        held_until=None,
+    )
+    AppointmentEvent.objects.bulk_create(
+        AppointmentEvent(
+            appointment=appointment,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+        for actor, from_status, to_status, note in history
+    )
+    return appointment
+
+
+def _future_slot(doctor, after: dt.datetime):
+    return (
+        Slot.objects.bookable(timezone.now())
+        .filter(doctor=doctor, starts_at__gte=after)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def _past_slot(doctor, days_ago: int, hour: int):
+    zone = ZoneInfo(doctor.timezone)
+    day = timezone.now().astimezone(zone).date() - dt.timedelta(days=days_ago)
+    starts_at = dt.datetime.combine(day, dt.time(hour, 30), tzinfo=zone)
+    slot, _ = Slot.objects.get_or_create(
+        doctor=doctor,
+        starts_at=starts_at,
+        defaults={
+            "ends_at": starts_at + dt.timedelta(minutes=doctor.slot_minutes),
+            "is_booked": True,
+        },
+    )
+    return slot
+
+
+def seed_appointments(stdout) -> list:
+    """Give each demo patient an appointment in every status, with its history:
+    pending, confirmed, cancelled by the patient, declined by the doctor,
+    completed, and one the doctor never confirmed (closed automatically); plus
+    one today with the first demo doctor when a free time is left today.
+    Idempotent: a patient who has any of these already gets nothing new."""
+    patients = list(
+        User.objects.filter(email__in=[email for email, _, _ in PATIENTS]).order_by(
+            "pk"
+        )
+    )
+    doctors = list(
+        DoctorProfile.objects.approved()
+        .filter(user__email__endswith="@example.com")
+        .select_related("user")
+        .order_by("pk")
+    )
+    manual = [doctor for doctor in doctors if not doctor.auto_confirm]
+    if not patients or not manual:
+        stdout.write("Appointments: skipped (no demo patients or doctors).")
+        return []
+    now = timezone.now()
+    done = set(
+        Appointment.objects.filter(
+            patient__in=patients, reason__in=DEMO_REASONS.values()
+        ).values_list("patient_id", flat=True)
+    )
+    created = 0
+    for i, patient in enumerate(patients):
+        if patient.pk in done:
+            continue
+        pick = [
+            ("pending", manual[i % len(manual)], 2),
+            ("confirmed", doctors[(i + 3) % len(doctors)], 4),
+            ("cancelled", doctors[(i + 5) % len(doctors)], 6),
+            ("declined", manual[(i + 2) % len(manual)], 8),
+        ]
+        for kind, doctor, days in pick:
+            slot = _future_slot(doctor, now + dt.timedelta(days=days, hours=i))
+            if slot is None:
+                continue
+            booked = (patient, "", "pending", "")
+            reason = DEMO_REASONS[kind]
+            if kind == "pending":
+                _book(patient, slot, "pending", [booked], reason=reason)
+            elif kind == "confirmed":
+                _book(
+                    patient,
+                    slot,
+                    "confirmed",
+                    [booked, (doctor.user, "pending", "confirmed", "")],
+                    reason=reason,
+                )
+            elif kind == "cancelled":
+                note = "Feeling better, thank you."
+                _book(
+                    patient,
+                    slot,
+                    "cancelled",
+                    [booked, (patient, "pending", "cancelled", note)],
+                    reason=reason,
+                    cancelled_by=patient,
+                    cancellation_reason=note,
+                )
+            else:
+                note = "Fully booked that morning; please pick another time."
+                _book(
+                    patient,
+                    slot,
+                    "cancelled",
+                    [booked, (doctor.user, "pending", "cancelled", note)],
+                    reason=reason,
+                    cancelled_by=doctor.user,
+                    cancellation_reason=note,
+                )
+            created += 1
+        doctor = doctors[(i + 7) % len(doctors)]
+        _book(
+            patient,
+            _past_slot(doctor, days_ago=5 + i, hour=11),
+            "completed",
+            [
+                (patient, "", "pending", ""),
+                (doctor.user, "pending", "confirmed", ""),
+                (doctor.user, "confirmed", "completed", ""),
+            ],
+            reason=DEMO_REASONS["completed"],
+        )
+        note = "Not confirmed in time."
+        _book(
+            patient,
+            _past_slot(manual[(i + 4) % len(manual)], days_ago=12 + i, hour=15),
+            "cancelled",
+            [(patient, "", "pending", ""), (None, "pending", "cancelled", note)],
+            reason=DEMO_REASONS["expired"],
+            cancellation_reason=note,
+        )
+        created += 2
+        if i == 1:  # the demo doctor's "Today"
+            zone = ZoneInfo(manual[0].timezone)
+            tonight = dt.datetime.combine(
+                now.astimezone(zone).date() + dt.timedelta(days=1),
+                dt.time(0),
+                tzinfo=zone,
+            )
+            slot = (
+                Slot.objects.free(now)
+                .filter(doctor=manual[0], starts_at__gt=now, starts_at__lt=tonight)
+                .first()
+            )
+            if slot is not None:
+                _book(
+                    patient,
+                    slot,
+                    "confirmed",
+                    [
+                        (patient, "", "pending", ""),
+                        (manual[0].user, "pending", "confirmed", ""),
+                    ],
+                    reason=DEMO_REASONS["today"],
+                )
+                created += 1
+    stdout.write(f"Appointments: {created} demo appointments in every status.")
     return []

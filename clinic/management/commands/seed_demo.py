@@ -20,6 +20,7 @@ class Command(BaseCommand):
             accounts.demo.seed,
             doctors.demo.seed,
             appointments.demo.seed,
+            appointments.demo.seed_appointments,
             reviews.demo.seed,
             notifications.demo.seed,  # last: it tells people of what the others made
         ]
