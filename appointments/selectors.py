@@ -2,7 +2,10 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
+
+from django.utils import dateformat
 
 from doctors.models import DoctorProfile
 
@@ -141,14 +144,29 @@ def doctor_week(
 @dataclass
 class FreeSlot:
     pk: int
-    starts_at: dt.datetime
+    starts_at: dt.datetime  # in the viewer's zone
     ends_at: dt.datetime
+
+    # Formatted once here: a week can hold a hundred slots, and template date
+    # filters on each were most of the picker's rendering time.
+    @property
+    def time_label(self) -> str:
+        return self.starts_at.strftime("%H:%M")
+
+    @property
+    def iso(self) -> str:
+        return self.starts_at.isoformat()
 
 
 @dataclass
 class PickerDay:
     date: dt.date
     slots: list[FreeSlot] = field(default_factory=list)
+
+    @cached_property
+    def long_label(self) -> str:
+        """E.g. "Tuesday 3 December", in the active language."""
+        return dateformat.format(self.date, "l j F")
 
 
 @dataclass
@@ -195,9 +213,8 @@ def free_slots_by_day(
         .values_list("pk", "starts_at", "ends_at")
     )
     for pk, starts_at, ends_at in rows:
-        days[starts_at.astimezone(zone).date()].slots.append(
-            FreeSlot(pk, starts_at, ends_at)
-        )
+        local = starts_at.astimezone(zone)
+        days[local.date()].slots.append(FreeSlot(pk, local, ends_at.astimezone(zone)))
     next_free = None
     if not any(day.slots for day in days.values()):
         next_free = (
