@@ -184,7 +184,17 @@ def fill():
     return sessions[:CONTENDERS], sessions[CONTENDERS:], contested, distinct
 
 
+def port_in_use() -> bool:
+    try:
+        http.client.HTTPConnection(HOST, PORT, timeout=1).connect()
+    except OSError:
+        return False
+    return True
+
+
 def start_gunicorn(log_path: Path) -> subprocess.Popen:
+    if port_in_use():
+        sys.exit(f"Something already listens on {HOST}:{PORT}; stop it first.")
     log = log_path.open("w")
     process = subprocess.Popen(
         [
@@ -229,7 +239,10 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 
 
 def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
-    """One signed-in patient submits the confirmation form. (status, seconds)"""
+    """One signed-in patient submits the confirmation form. (status, seconds)
+
+    302 to /appointments/ is a booking, 409 "just taken"; anything else is an
+    error (0: no answer, -302: redirected elsewhere, e.g. to the login page)."""
     csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked secret
     body = urllib.parse.urlencode(
         {"reason": "Bench booking: persistent cough", "csrfmiddlewaretoken": csrf}
@@ -246,6 +259,9 @@ def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
         response = connection.getresponse()
         response.read()
         status = response.status
+        # A redirect anywhere but "My appointments" (the login page) is no booking.
+        if status == 302 and response.getheader("Location") != "/appointments/":
+            status = -302
         connection.close()
     except OSError:
         status = 0
