@@ -250,6 +250,11 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
         .sorted_by(sort)
     )
     page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
+    sorts = {
+        "newest": _("Newest"),
+        "highest": _("Highest rated"),
+        "lowest": _("Lowest rated"),
+    }
     own_hidden = (
         Review.objects.by(request.user)
         .filter(doctor=doctor, is_hidden=True)
@@ -259,11 +264,7 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
         "doctor": doctor,
         "page_obj": page,
         "sort": sort,
-        "sorts": [
-            ("newest", _("Newest")),
-            ("highest", _("Highest rated")),
-            ("lowest", _("Lowest rated")),
-        ],
+        "sorts": sorts.items(),
         "distribution": selectors.rating_distribution(doctor=doctor),
         "own_hidden": own_hidden,
         "is_doctor_viewing": request.user.pk == doctor.user_id,
