@@ -132,7 +132,7 @@ class MeView(RetrieveUpdateAPIView):
         form = validated(ProfileForm(data=data, instance=user))
         with transaction.atomic():
             form.save()
-        return Response(MeSerializer(user).data)
+        return Response(MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(summary="My profile", examples=[ME_EXAMPLE])
     def get(self, request, *args, **kwargs):
@@ -181,7 +181,7 @@ class AvatarView(APIView):
 
     @extend_schema(
         summary="Upload my profile picture",
-        request={"multipart/form-data": AvatarInputSerializer},
+        request=AvatarInputSerializer,
         responses={200: MeSerializer},
         examples=[ME_EXAMPLE],
     )
@@ -197,7 +197,7 @@ class AvatarView(APIView):
         )
         with transaction.atomic():
             form.save()
-        return Response(MeSerializer(user).data)
+        return Response(MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(summary="Remove my profile picture", responses={204: None})
     def delete(self, request: Request) -> Response:

@@ -413,6 +413,7 @@ class TransitionView(APIView):
     service's transition table decides, a refusal is 409."""
 
     conflict_methods = ("POST",)
+    forbidden_methods = ("POST",)
     action = ""
 
     def appointment(self, request: Request, pk: int) -> Appointment:
@@ -576,6 +577,19 @@ class CalendarFileView(APIView):
 # --- A doctor's own schedule --------------------------------------------------
 
 
+class IsApprovedDoctor(permissions.IsAuthenticated):
+    """Signed in with an approved doctor profile (else 401, or 403)."""
+
+    message = "Only an approved doctor has a schedule."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return super().has_permission(request, view) and (
+            DoctorProfile.objects.filter(
+                user=request.user, status=DoctorProfile.Status.APPROVED
+            ).exists()
+        )
+
+
 def my_doctor_profile(request: Request) -> DoctorProfile:
     """The signed-in user's approved doctor profile; 403 for anyone else."""
     profile = DoctorProfile.objects.filter(
@@ -629,6 +643,8 @@ AVAILABILITY_EXAMPLE = {
 @extend_schema(tags=["my schedule"])
 class AvailabilityView(APIView):
     """My weekly availability and booking settings (approved doctors)."""
+
+    permission_classes = [IsApprovedDoctor]
 
     def current(self, doctor: DoctorProfile) -> dict:
         return {
@@ -716,6 +732,8 @@ class TimeOffInputSerializer(serializers.Serializer):
 class TimeOffListView(ListAPIView):
     """My time off (approved doctors), soonest first; free slots inside it go."""
 
+    permission_classes = [IsApprovedDoctor]
+
     serializer_class = TimeOffSerializer
 
     def get_queryset(self):
@@ -771,6 +789,8 @@ class TimeOffListView(ListAPIView):
 
 @extend_schema(tags=["my schedule"])
 class TimeOffDetailView(APIView):
+    permission_classes = [IsApprovedDoctor]
+
     @extend_schema(summary="Remove time off", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         doctor = my_doctor_profile(request)
@@ -784,6 +804,8 @@ class TimeOffDetailView(APIView):
 @extend_schema(tags=["my schedule"])
 class DoctorDayView(ListAPIView):
     """My appointments as a doctor on one day (in my time zone), by start time."""
+
+    permission_classes = [IsApprovedDoctor]
 
     serializer_class = AppointmentSerializer
 

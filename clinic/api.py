@@ -11,7 +11,10 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsSchema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from drf_standardized_errors.openapi_serializers import (
+    ClientErrorEnum,
+    ValidationErrorResponseSerializer,
+)
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,15 +46,26 @@ class AutoSchema(StandardizedErrorsSchema):
     """drf-standardized-errors' schema (every error response documented with an
     example), told which operations can answer 409 or 429.
 
-    A view lists its conflicting methods in `conflict_methods`; 429 is documented on
-    writes only, the ones WriteThrottle counts."""
+    A view lists its conflicting methods in `conflict_methods`, and those that check
+    a role themselves in `forbidden_methods`; 429 is documented on writes only, the
+    ones WriteThrottle counts."""
 
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
         if status_code == "409":
             return self.method in getattr(self.view, "conflict_methods", ())
+        if status_code == "403" and self.method in getattr(
+            self.view, "forbidden_methods", ()
+        ):
+            return True  # a role check inside the view (e.g. "only the doctor")
         if status_code == "429" and self.method in permissions.SAFE_METHODS:
             return False
         return super()._should_add_error_response(responses, status_code)
+
+    def _get_serializer_for_validation_error_response(self):
+        # Input is validated by the pages' own forms, whose rules (and error codes:
+        # "min_length", "invalid_phone", "overlap"...) the request serializers do
+        # not repeat; so each error is documented as a code string, not an enum.
+        return ValidationErrorResponseSerializer
 
 
 class NotFoundView(APIView):

@@ -232,6 +232,8 @@ FollowSerializer = inline_serializer(
 class FollowView(APIView):
     """Follow (POST) or unfollow (DELETE) an approved doctor. Both are idempotent."""
 
+    forbidden_methods = ("POST",)
+
     def _answer(self, doctor: DoctorProfile, status: HTTPStatus) -> Response:
         doctor.refresh_from_db(fields=["followers_count"])
         return Response(

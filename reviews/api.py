@@ -228,6 +228,8 @@ class ReplyInputSerializer(serializers.Serializer):
 class ReplyView(APIView):
     """The reviewed doctor's one public reply (posting again edits it)."""
 
+    forbidden_methods = ("PUT",)
+
     @extend_schema(
         summary="Reply to a review of me (doctor)",
         request=ReplyInputSerializer,
