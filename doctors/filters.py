@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import django_filters
 import django_filters.fields
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,7 @@ SORTS = {
     "rating": ("-rating_avg", "-rating_count", "id"),
     "name": ("user__full_name", "id"),
     "newest": ("-created_at", "id"),
-    "next_available": (F("next_available").asc(nulls_last=True), "id"),
+    "next_available": selectors.NEXT_AVAILABLE_ORDER,
 }
 SORT_CHOICES = [
     ("popular", _("Most followed")),
@@ -192,14 +192,33 @@ class DoctorFilter(django_filters.FilterSet):
         return queryset.filter(languages=self._language_ids[value])
 
     def filter_available_within(self, queryset, name, value):
-        return queryset.filter(next_available__lt=self.now + timedelta(days=int(value)))
+        # Applied last, in filter_queryset: the next-available sort's fast path
+        # needs the doctors before this filter and the time bound on its own.
+        self.available_before = self.now + timedelta(days=int(value))
+        return queryset
 
     def filter_sort(self, queryset, name, value):
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        self.available_before: datetime | None = None
         queryset = super().filter_queryset(queryset)
+        self.qs_any_time = queryset  # everything but "available within"
+        if self.available_before is not None:
+            queryset = queryset.filter(next_available__lt=self.available_before)
         return queryset.order_by(*SORTS[self.sort_key])
+
+    def next_available_page(self, *, offset: int, limit: int) -> list:
+        """One page of the next-available sort, by its fast path (see
+        `selectors.by_next_available`); the same doctors as `qs[offset:...]`."""
+        return selectors.by_next_available(
+            self.qs,
+            candidates=self.qs_any_time,
+            before=self.available_before,
+            now=self.now,
+            offset=offset,
+            limit=limit,
+        )
 
     @property
     def sort_key(self) -> str:

@@ -8,11 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import Slot
 from appointments.tests.factories import SlotFactory
-from doctors.filters import MAX_QUERY_LENGTH
+from doctors.filters import MAX_QUERY_LENGTH, DoctorFilter
 from doctors.models import DoctorProfile
-from doctors.selectors import directory
 from doctors.tests.factories import (
     DoctorProfileFactory,
     FollowFactory,
@@ -23,6 +21,7 @@ from doctors.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("doctors:list")
+HOUR = dt.timedelta(hours=1)
 
 
 def listed(response) -> list[str]:
@@ -374,13 +373,24 @@ def count_queries(client, django_assert_max_num_queries, limit, **params):
     return len(captured)
 
 
-@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize(
+    ("signed_in", "sort", "limit"),
+    [
+        # Specializations, languages, cities, count, page (+ the slot scan of
+        # the next-available sort); signed in adds the session, the user and the
+        # navbar's notification badge.
+        (False, "popular", 5),
+        (False, "next_available", 6),
+        (True, "popular", 9),
+        (True, "next_available", 10),
+    ],
+)
 def test_query_count_does_not_grow_with_the_number_of_doctors(
-    client, patient, django_assert_max_num_queries, signed_in
+    client, patient, django_assert_max_num_queries, signed_in, sort, limit
 ):
     if signed_in:
         client.force_login(patient)
-    params = {"sort": "next_available", "language": "german", "q": "a"}
+    params = {"sort": sort, "language": "german", "q": "a"}
     german = LanguageFactory(slug="german")
 
     def add_doctors(count):
@@ -390,35 +400,37 @@ def test_query_count_does_not_grow_with_the_number_of_doctors(
             FollowFactory(doctor=doctor, patient=patient)
 
     add_doctors(5)
-    few = count_queries(client, django_assert_max_num_queries, 9, **params)
+    few = count_queries(client, django_assert_max_num_queries, limit, **params)
     add_doctors(55)
-    many = count_queries(client, django_assert_max_num_queries, 9, **params)
+    many = count_queries(client, django_assert_max_num_queries, limit, **params)
     assert few == many
 
 
-def test_next_available_is_the_first_bookable_slot(client):
-    """The directory's subquery states Slot.objects.bookable's rule; keep them one."""
-    doctors = [
-        DoctorProfileFactory(min_notice=dt.timedelta(hours=notice), booking_horizon=h)
-        for notice, h in [
-            (0, dt.timedelta(days=1)),
-            (2, dt.timedelta(days=60)),
-            (30, dt.timedelta(days=3)),
-        ]
-    ]
-    holder = DoctorProfileFactory().user
-    for doctor in doctors:
-        for hours in (-1, 0.5, 1, 3, 20, 26, 40, 80):
-            SlotFactory(doctor=doctor, starts_at=in_hours(hours))
-        SlotFactory(doctor=doctor, starts_at=in_hours(2.5), is_booked=True)
-        SlotFactory(
-            doctor=doctor,
-            starts_at=in_hours(4),
-            held_by=holder,
-            held_until=in_hours(1),
-        )
-    now = timezone.now()
-    shown = {doctor.pk: doctor.next_available for doctor in directory(now=now)}
-    for doctor in doctors:
-        first = Slot.objects.bookable(now).filter(doctor=doctor).order_by("starts_at")
-        assert shown[doctor.pk] == first.values_list("starts_at", flat=True).first()
+@pytest.mark.parametrize("within", [None, "1"])
+@pytest.mark.parametrize("scan", [2000, 7])
+def test_next_available_pages_match_the_full_sort(client, scan, within, monkeypatch):
+    """The slot-walking fast path (and its fallback when the walk is cut short)
+    gives exactly the order of sorting every doctor by next free time."""
+    monkeypatch.setattr("doctors.selectors.NEXT_AVAILABLE_SCAN", scan)
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=3)
+    doctors = DoctorProfileFactory.create_batch(50)
+    for index, doctor in enumerate(doctors):
+        if index % 5 == 4:
+            continue  # no slots: listed last
+        if index % 5 == 3:  # only in two days: not "within 1 day"
+            SlotFactory(doctor=doctor, starts_at=start + dt.timedelta(days=2))
+            continue
+        for step in range(index % 3, 6, 2):  # ties across doctors on purpose
+            SlotFactory(doctor=doctor, starts_at=start + step * HOUR)
+        if index % 7 == 0:
+            SlotFactory(doctor=doctor, starts_at=start - HOUR, is_booked=True)
+    filterset = DoctorFilter(
+        {"sort": "next_available", "available_within": within or ""}
+    )
+    expected = [doctor.slug for doctor in filterset.qs]
+    assert len(expected) == (30 if within else 50)
+    params = {"sort": "next_available", "available_within": within or ""}
+    shown = []
+    for number in (1, 2, 3)[: 2 if within else 3]:
+        shown += listed(get(client, page=number, **params))
+    assert shown == expected
