@@ -106,7 +106,6 @@ def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
         "settings_form": settings_form,
         "time_off_list": _time_off_list(doctor, timezone.now()),
         "doctor_zone": _zone(doctor),
-        "breadcrumbs": [(_("Availability"), "")],
     }
     return render(
         request, "appointments/availability_form.html", context, status=status
