@@ -55,7 +55,7 @@ def test_apply_then_follow_a_doctor_in_place(page):
     page.evaluate("window.notReloaded = true")
     follow_box = page.locator(f"#follow-{doctor.pk}")
     assert "0 followers" in follow_box.inner_text()
-    page.get_by_role("button", name="Follow Dr Ada Lee").click()
+    page.get_by_role("button", name="Follow Dr Ada Lee", exact=True).click()
     unfollow = page.get_by_role("button", name="Unfollow Dr Ada Lee")
     unfollow.wait_for()
     assert "1 follower" in follow_box.inner_text()
@@ -65,6 +65,6 @@ def test_apply_then_follow_a_doctor_in_place(page):
     page.goto("/account/following/")
     assert page.get_by_role("link", name="Dr Ada Lee").is_visible()
     page.get_by_role("button", name="Unfollow Dr Ada Lee").click()
-    page.get_by_role("button", name="Follow Dr Ada Lee").wait_for()
+    page.get_by_role("button", name="Follow Dr Ada Lee", exact=True).wait_for()
     doctor.refresh_from_db()
     assert doctor.followers_count == 0
