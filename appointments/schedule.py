@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -262,7 +262,7 @@ def regenerate_slots(
 
     kept_intervals = sorted((start, end) for _, start, end, _ in kept)
     kept_starts = [start for start, _ in kept_intervals]
-    to_create: list[Slot] = []
+    to_create: list[Interval] = []
     wanted: set[tuple[dt.datetime, dt.datetime]] = set()
     for start, end in desired:
         if start < now:
@@ -272,7 +272,7 @@ def regenerate_slots(
         wanted.add((start, end))
         current = removable.get(start)
         if current is None or current[1] != end:
-            to_create.append(Slot(doctor_id=doctor.pk, starts_at=start, ends_at=end))
+            to_create.append((start, end))
     stale = [pk for start, (pk, end) in removable.items() if (start, end) not in wanted]
 
     removed = 0
@@ -285,7 +285,7 @@ def regenerate_slots(
             .delete()
         )
     if to_create:
-        Slot.objects.bulk_create(to_create, batch_size=1000, ignore_conflicts=True)
+        _insert_slots(doctor.pk, to_create)
     if to_flag:
         Slot.objects.filter(pk__in=to_flag).update(outside_schedule=True)
     if to_unflag:
@@ -295,6 +295,30 @@ def regenerate_slots(
         removed=removed,
         flagged=len(to_flag),
         unflagged=len(to_unflag),
+    )
+
+
+def _insert_slots(doctor_id: int, slots: list[Interval]) -> None:
+    """Insert free slots, skipping any (doctor, start) that exists already.
+
+    On PostgreSQL one INSERT ... SELECT unnest(...) of two arrays: building model
+    instances for bulk_create was most of a 60-day regeneration's CPU time."""
+    if connection.vendor == "postgresql":
+        table = Slot._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} "  # our own table name, never input
+                "(doctor_id, starts_at, ends_at, is_booked, outside_schedule) "
+                "SELECT %s, s, e, false, false "
+                "FROM unnest(%s::timestamptz[], %s::timestamptz[]) AS t(s, e) "
+                "ON CONFLICT (doctor_id, starts_at) DO NOTHING",
+                [doctor_id, [s for s, _ in slots], [e for _, e in slots]],
+            )
+        return
+    Slot.objects.bulk_create(
+        (Slot(doctor_id=doctor_id, starts_at=s, ends_at=e) for s, e in slots),
+        batch_size=500,
+        ignore_conflicts=True,
     )
 
 
