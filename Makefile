@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev vendor seed migrate bench-discovery bench-slots bench-booking clean
+.PHONY: run test lint format install install-dev vendor seed migrate bench-discovery bench-slots bench-booking bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ vendor:
 ## make bench-booking: the double-booking race over HTTP (gunicorn on :8104, PostgreSQL)
 bench-booking: install
 	$(BIN)/python bench/booking_race.py
+
+## make bench-api: API req/s (directory, slots) beside a bare DRF endpoint (gunicorn on :8107, PostgreSQL)
+bench-api: install
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .coverage
