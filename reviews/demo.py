@@ -69,13 +69,25 @@ def _past_visits(doctor: DoctorProfile, patients: list[User], index: int) -> Non
             reason="Check-up",
             status=Appointment.Status.COMPLETED,
         )
-        for from_status, to_status in (("", "confirmed"), ("confirmed", "completed")):
-            AppointmentEvent.objects.create(
+        booked_at = starts_at - dt.timedelta(days=3 + number % 5, hours=5)
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=booked_at)
+        # The history reads as it happened: booked days before, completed after.
+        for actor, from_status, to_status, at in (
+            (appointment.patient, "", "confirmed", booked_at),
+            (
+                doctor.user,
+                "confirmed",
+                "completed",
+                slot.ends_at + dt.timedelta(minutes=5),
+            ),
+        ):
+            event = AppointmentEvent.objects.create(
                 appointment=appointment,
-                actor=doctor.user,
+                actor=actor,
                 from_status=from_status,
                 to_status=to_status,
             )
+            AppointmentEvent.objects.filter(pk=event.pk).update(created_at=at)
 
 
 def seed(stdout) -> list:
