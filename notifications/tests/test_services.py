@@ -209,15 +209,16 @@ def test_save_email_preferences_stores_choices_and_ignores_in_app_only_kinds(
     ) == [(Kind.APPOINTMENT_REMINDER.value, True)]
 
 
-def test_with_the_database_queue_the_worker_sends_the_email(
-    patient, settings, django_capture_on_commit_callbacks
-):
-    """Production: TASKS_BACKEND=database queues the email; `db_worker` sends it."""
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_queue_the_worker_sends_the_email(patient, settings):
+    """Production: TASKS_BACKEND=database queues the email; `db_worker` sends it.
+
+    A real commit (transaction=True): the worker manages its own connections."""
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         notify_booked(patient)
     assert DBTaskResult.objects.count() == 1
     assert mail.outbox == []
