@@ -514,3 +514,32 @@ def test_the_doctor_page_embeds_the_picker_behind_a_real_link(client, doctor):
     url = slots_url(doctor)
     assert f'<a href="{url}" hx-get="{url}" hx-trigger="load"' in text
     assert "See available times" in text
+
+
+def test_removing_time_off_is_rate_limited(doctor_client, doctor):
+    url = reverse(
+        "appointments:time_off_delete", args=[TimeOffFactory(doctor=doctor).pk]
+    )
+    for _ in range(30):
+        doctor_client.post(url)
+    assert doctor_client.post(url).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_the_week_query_count_does_not_grow_with_slots(
+    doctor_client, doctor, django_assert_max_num_queries
+):
+    schedule.replace_weekly_windows(
+        doctor=doctor,
+        windows=[Window(day, dt.time(8), dt.time(18)) for day in range(7)],
+    )
+    TimeOffFactory(doctor=doctor)
+    # Session, user, the doctor, time off, slots; the navbar's groups and bell.
+    with django_assert_max_num_queries(8):
+        response = doctor_client.get(WEEK, {"week": "2026-01-12"})
+    assert response.text.count('class="week-slot ') == 7 * 20
+
+
+def test_the_navbar_links_doctors_to_their_availability(doctor_client, client, patient):
+    assert f'href="{AVAILABILITY}"' in doctor_client.get("/").text
+    client.force_login(patient)
+    assert f'href="{AVAILABILITY}"' not in client.get("/").text
