@@ -215,13 +215,13 @@ def regenerate_slots(
         )
     )
     kept: list[tuple[int, dt.datetime, dt.datetime, bool]] = []
-    removable: dict[dt.datetime, tuple[int, dt.datetime]] = {}
+    removable: dict[dt.datetime, tuple[int, dt.datetime, bool]] = {}
     for pk, start, end, booked, held_until, flagged, history in existing:
         held = held_until is not None and held_until > now
         if booked or held or history or start < now:
             kept.append((pk, start, end, flagged))
         else:
-            removable[start] = (pk, end)
+            removable[start] = (pk, end, flagged)
 
     last_kept_day = max(
         (end.astimezone(zone).date() for _, _, end, _ in kept), default=first_day
@@ -273,7 +273,11 @@ def regenerate_slots(
         current = removable.get(start)
         if current is None or current[1] != end:
             to_create.append((start, end))
-    stale = [pk for start, (pk, end) in removable.items() if (start, end) not in wanted]
+        elif current[2]:  # flagged while held; free now and fits: offer it again
+            to_unflag.append(current[0])
+    stale = [
+        pk for start, (pk, end, _) in removable.items() if (start, end) not in wanted
+    ]
 
     removed = 0
     if stale:

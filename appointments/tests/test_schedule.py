@@ -432,3 +432,17 @@ def test_overlapping_windows_are_refused_by_the_service():
         set_windows(
             doctor, (MONDAY, (9, 0), (12, 0)), (MONDAY, (11, 0), (13, 0)), now=JAN_NOW
         )
+
+
+def test_a_flagged_slot_whose_hold_expired_is_offered_again_when_it_fits():
+    doctor = make_doctor(slot_minutes=60)
+    set_windows(doctor, (MONDAY, (9, 0), (10, 0)), now=JAN_NOW)
+    Slot.objects.update(
+        held_by=UserFactory(), held_until=JAN_NOW + dt.timedelta(minutes=5)
+    )
+    set_windows(doctor, now=JAN_NOW)
+    assert Slot.objects.get().outside_schedule
+    later = JAN_NOW + dt.timedelta(minutes=10)  # the hold has expired
+    result = set_windows(doctor, (MONDAY, (9, 0), (10, 0)), now=later)
+    assert result.unflagged == 1 and result.created == 0
+    assert Slot.objects.bookable(later).count() == 1
