@@ -96,11 +96,9 @@ class PingView(APIView):
 
 
 class AllauthJWTScheme(OpenApiAuthenticationExtension):
-    """Declares allauth's JWTTokenAuthentication as the HTTP Bearer (JWT) scheme."""
+    """Declares the API's (allauth's) JWT authentication as HTTP Bearer (JWT)."""
 
-    target_class = (
-        "allauth.headless.contrib.rest_framework.authentication.JWTTokenAuthentication"
-    )
+    target_class = "clinic.authentication.JWTAuthentication"
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema):

@@ -255,7 +255,7 @@ HEADLESS_SPECIFICATION_TEMPLATE_NAME = None  # allauth's page loads from a CDN
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "allauth.headless.contrib.rest_framework.authentication.JWTTokenAuthentication",
+        "clinic.authentication.JWTAuthentication",  # allauth's, + the user's zone
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -151,3 +151,40 @@ def test_cors_allows_the_configured_origins_without_credentials(client):
     assert "Access-Control-Allow-Credentials" not in response
     other = client.get("/api/v1/me/", HTTP_ORIGIN="https://evil.example")
     assert "Access-Control-Allow-Origin" not in other
+
+
+def _operations():
+    """(method, path) of every API operation, path parameters filled in."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            public = {} in operation.get("security", [])
+            filled = path.replace("{id}", "1").replace("{slug}", "someone")
+            yield method, filled, public
+
+
+def test_every_non_public_endpoint_is_401_without_a_token(client):
+    checked = 0
+    for method, path, public in _operations():
+        if public:
+            continue
+        response = getattr(client, method)(path, content_type="application/json")
+        assert response.status_code == HTTPStatus.UNAUTHORIZED, (method, path)
+        assert response.json()["errors"][0]["code"] == "not_authenticated"
+        checked += 1
+    assert checked > 30
+
+
+def test_times_come_in_the_token_users_zone_with_its_offset(client, patient):
+    from accounts.tests.api import ApiClient
+
+    patient.timezone = "Asia/Tokyo"
+    patient.save()
+    joined = ApiClient(patient).get("/api/v1/me/").json()["date_joined"]
+    assert joined.endswith("+09:00")
+    # And the next request of another kind starts from UTC again.
+    assert client.get("/api/v1/doctors/").status_code == HTTPStatus.OK
