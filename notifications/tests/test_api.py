@@ -66,3 +66,10 @@ def test_email_preferences(patient):
     )
     bad = api.patch("/api/v1/me/email-preferences/", {"appointment_booked": "maybe"})
     assert bad.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_the_list_query_count_is_flat(patient, django_assert_max_num_queries):
+    NotificationFactory.create_batch(15, recipient=patient)
+    api = ApiClient(patient)
+    with django_assert_max_num_queries(5):  # session + user (token), count, page
+        assert api.get("/api/v1/notifications/").json()["count"] == 15

@@ -107,3 +107,11 @@ def test_another_doctors_review_is_404_to_reply(visit):
         f"/api/v1/reviews/{review.pk}/reply/", {"reply": "Hi"}
     )
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_reviews_query_count_is_flat(client, doctor, django_assert_max_num_queries):
+    for _ in range(12):
+        ReviewFactory(appointment__slot__doctor=doctor)
+    with django_assert_max_num_queries(6):
+        body = client.get(f"/api/v1/doctors/{doctor.slug}/reviews/").json()
+    assert body["count"] == 12
