@@ -15,7 +15,7 @@ class NotificationBell:
 
     @cached_property
     def count(self) -> int:
-        if not self.user.is_authenticated:
+        if self.user is None or not self.user.is_authenticated:
             return 0
         return Notification.objects.for_user(self.user).unread().count()
 

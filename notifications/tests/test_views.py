@@ -362,3 +362,9 @@ def test_admin_read_filter_and_recipient_search(admin_client, patient):
     assert unread.context["cl"].result_count == 2
     read = admin_client.get(url, {"read": "yes"})
     assert read.context["cl"].result_count == 1
+
+
+def test_the_bell_counts_nothing_without_a_user(rf):
+    from notifications.context_processors import notification_bell
+
+    assert notification_bell(rf.get("/"))["notification_bell"].count == 0
