@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import StaffFactory, UserFactory
 from appointments.models import Appointment, Slot
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorProfileFactory
@@ -130,6 +130,8 @@ def test_someone_elses_appointment_is_404(client, other_patient, doctor, visit):
     assert response.status_code == HTTPStatus.NOT_FOUND
     client.force_login(doctor.user)  # the doctor cannot review their own visit
     assert client.get(create_url(visit)).status_code == HTTPStatus.NOT_FOUND
+    client.force_login(StaffFactory())  # staff moderate; they do not write reviews
+    assert client.get(create_url(visit)).status_code == HTTPStatus.NOT_FOUND
     assert not Review.objects.exists()
 
 
@@ -184,6 +186,20 @@ def test_posting_reviews_is_rate_limited_per_user(patient_client, visit):
     response = patient_client.post(create_url(visit), {"rating": "5"})
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["reviews:edit", "reviews:delete", "reviews:reply"])
+def test_changing_reviews_is_rate_limited_per_user(client, name, patient, doctor):
+    review = ReviewFactory(
+        appointment__slot__doctor=doctor, appointment__patient=patient, patient=patient
+    )
+    client.force_login(doctor.user if name == "reviews:reply" else patient)
+    url = reverse(name, args=[review.pk + 1000])  # not found still counts
+    for _ in range(30):
+        assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    response = client.post(reverse(name, args=[review.pk]), {"rating": "1"})
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert Review.objects.filter(pk=review.pk, rating=5, reply="").exists()
 
 
 # --- escaping --------------------------------------------------------------------
