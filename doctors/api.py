@@ -234,16 +234,6 @@ class FollowView(APIView):
 
     forbidden_methods = ("POST",)
 
-    def _answer(self, doctor: DoctorProfile, status: HTTPStatus) -> Response:
-        doctor.refresh_from_db(fields=["followers_count"])
-        return Response(
-            {
-                "following": status != HTTPStatus.OK or doctor.is_followed,
-                "followers_count": doctor.followers_count,
-            },
-            status=status,
-        )
-
     @extend_schema(
         summary="Follow a doctor",
         request=None,
@@ -266,8 +256,11 @@ class FollowView(APIView):
             ) from None
         except services.NotFollowable:
             raise exceptions.NotFound() from None
-        doctor.is_followed = True
-        return self._answer(doctor, HTTPStatus.CREATED if created else HTTPStatus.OK)
+        doctor.refresh_from_db(fields=["followers_count"])
+        return Response(
+            {"following": True, "followers_count": doctor.followers_count},
+            status=HTTPStatus.CREATED if created else HTTPStatus.OK,
+        )
 
     @extend_schema(
         summary="Unfollow a doctor",
@@ -282,7 +275,6 @@ class FollowView(APIView):
     def delete(self, request: Request, slug: str) -> Response:
         doctor = visible_doctor(request, slug)
         services.unfollow(patient=request.user, doctor=doctor)
-        doctor.is_followed = False
         doctor.refresh_from_db(fields=["followers_count"])
         return Response({"following": False, "followers_count": doctor.followers_count})
 
@@ -403,16 +395,25 @@ class ApplicationView(APIView):
         body = ApplicationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        data["specialization"] = (
-            Specialization.objects.filter(slug=data["specialization"])
-            .values_list("pk", flat=True)
-            .first()
-        )
-        data["languages"] = list(
+        # The form takes ids; the API speaks slugs. Unknown ones are the field's 400.
+        specialization = Specialization.objects.filter(
+            slug=data["specialization"]
+        ).first()
+        languages = dict(
             Language.objects.filter(slug__in=data["languages"]).values_list(
-                "pk", flat=True
+                "slug", "pk"
             )
-        ) or ["-"]
+        )
+        unknown = sorted(set(data["languages"]) - set(languages))
+        errors = {}
+        if specialization is None:
+            errors["specialization"] = ["Unknown specialization."]
+        if unknown:
+            errors["languages"] = [f"Unknown language: {', '.join(unknown)}."]
+        if errors:
+            raise exceptions.ValidationError(errors, code="invalid_choice")
+        data["specialization"] = specialization.pk
+        data["languages"] = list(languages.values())
         form = validated(ApplicationForm(data=data))
         try:
             profile = services.apply(user=request.user, **form.cleaned_data)

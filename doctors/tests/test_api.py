@@ -158,3 +158,20 @@ def test_an_application_with_bad_fields_is_400_per_field(patient):
     fields = {error["attr"] for error in response.json()["errors"]}
     assert {"specialization", "languages"} <= fields
     assert not DoctorProfile.objects.exists()
+
+
+def test_the_application_form_rules_apply(patient):
+    SpecializationFactory(slug="cardiology")
+    LanguageFactory(slug="german")
+    response = ApiClient(patient).post(
+        "/api/v1/me/doctor-application/",
+        {
+            **APPLICATION,
+            "specialization": "cardiology",
+            "languages": ["german", "klingon"],
+        },
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    (error,) = response.json()["errors"]
+    assert error["attr"] == "languages"
+    assert "klingon" in error["detail"]
