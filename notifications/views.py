@@ -1,5 +1,8 @@
+from http import HTTPStatus
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -84,12 +87,18 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect_after_post(request, reverse("notifications:list"))
 
 
-@login_required
 @require_GET
 @never_cache
 def badge(request: HttpRequest) -> HttpResponse:
     """The bell's badge alone, for htmx to refresh it every minute (the phone
-    bell's copy rides along out of band)."""
+    bell's copy rides along out of band).
+
+    A poll after the session ended gets 204 (htmx keeps the badge) rather than
+    the login page swapped into the navbar; a plain visit goes to log in."""
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponse(status=HTTPStatus.NO_CONTENT)
+        return redirect_to_login(request.get_full_path())
     return render(request, "notifications/_badge_refresh.html")
 
 

@@ -37,6 +37,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, method, url):
     assert response.url.startswith(reverse("account_login"))
 
 
+def test_an_htmx_poll_after_the_session_ended_leaves_the_bell_alone(client):
+    response = client.get(BADGE, headers={"HX-Request": "true"})
+    assert response.status_code == HTTPStatus.NO_CONTENT
+    assert response.content == b""
+
+
 def test_anonymous_visitors_cannot_open_a_notification(client):
     notification = NotificationFactory()
     response = client.post(open_url(notification))
