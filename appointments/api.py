@@ -561,7 +561,19 @@ class CalendarFileView(APIView):
         summary="My appointment as an .ics file",
         responses={
             (200, "text/calendar"): OpenApiResponse(
-                OpenApiTypes.STR, description="An iCalendar VEVENT, times in UTC."
+                OpenApiTypes.STR,
+                description="An iCalendar VEVENT, times in UTC.",
+                examples=[
+                    OpenApiExample(
+                        "One visit",
+                        value="BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+                        "PRODID:-//Clinic//Appointments//EN\r\nBEGIN:VEVENT\r\n"
+                        "UID:appointment-77@clinic.example.com\r\n"
+                        "DTSTART:20261203T083000Z\r\nDTEND:20261203T090000Z\r\n"
+                        "SUMMARY:Appointment with Dr Ada Lee (Cardiology)\r\n"
+                        "END:VEVENT\r\nEND:VCALENDAR\r\n",
+                    )
+                ],
             )
         },
     )
@@ -740,7 +752,28 @@ class TimeOffListView(ListAPIView):
         doctor = my_doctor_profile(self.request)
         return TimeOff.objects.filter(doctor=doctor).order_by("starts_at", "id")
 
-    @extend_schema(summary="My time off")
+    @extend_schema(
+        summary="My time off",
+        examples=[
+            OpenApiExample(
+                "A conference",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 9,
+                            "starts_at": "2026-12-10T00:00:00+01:00",
+                            "ends_at": "2026-12-12T00:00:00+01:00",
+                            "reason": "Conference",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
