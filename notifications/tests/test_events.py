@@ -331,7 +331,10 @@ def test_a_hidden_review_tells_its_author(committed, staff):
         reviews.hide, staff=staff, review_id=review.pk, reason="Personal data inside"
     )
     assert inbox() == [(review.patient.email, Kind.REVIEW_HIDDEN)]
-    assert sent() == [(review.patient.email, "[Clinic] Your review was hidden")]
+    doctor = review.doctor.user.full_name
+    assert sent() == [
+        (review.patient.email, f"[Clinic] Your review of Dr {doctor} was hidden")
+    ]
     assert "Personal data inside" in mail.outbox[0].body
 
 
