@@ -45,7 +45,7 @@ LANGUAGES = [
     "Greek",
     "Italian",
     "Japanese",
-        "Polish",
+    "Polish",
     "Portuguese",
     "Russian",
     "Spanish",
