@@ -1,4 +1,6 @@
+from functools import wraps
 from http import HTTPStatus
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,11 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.decorators import ratelimit
 
 from accounts.web import redirect_after_post, template_for
@@ -207,6 +210,23 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "doctors/doctor_detail.html", context)
 
 
+def _login_required_htmx(view):
+    """login_required, but an htmx request (a session that expired while the page
+    was open) is sent to the log-in page as a whole page, not swapped into a box."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            back = request.headers.get("HX-Current-URL") or reverse("doctors:list")
+            query = urlencode({"next": urlsplit(back).path})
+            return HttpResponseClientRedirect(
+                f"{resolve_url(settings.LOGIN_URL)}?{query}"
+            )
+        return login_required(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _follow_response(
     request: HttpRequest,
     doctor: DoctorProfile,
@@ -228,7 +248,7 @@ def _follow_response(
     return redirect(next_url)
 
 
-@login_required
+@_login_required_htmx
 @require_POST
 @ratelimit(key="user", rate="30/m", method="POST", block=True)
 def follow(request: HttpRequest, slug: str) -> HttpResponse:
@@ -253,7 +273,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
     return _follow_response(request, doctor, message)
 
 
-@login_required
+@_login_required_htmx
 @require_POST
 @ratelimit(key="user", rate="30/m", method="POST", block=True)
 def unfollow(request: HttpRequest, slug: str) -> HttpResponse:

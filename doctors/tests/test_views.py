@@ -76,6 +76,19 @@ def test_anonymous_follow_and_unfollow_are_sent_to_log_in(client, doctor):
     assert not Follow.objects.exists()
 
 
+def test_an_expired_session_sends_htmx_to_the_log_in_page(client, doctor):
+    response = client.post(
+        follow_url(doctor),
+        HTTP_HX_CURRENT_URL=f"http://testserver{doctor.get_absolute_url()}",
+        **HTMX,
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert response["HX-Redirect"] == (
+        f"{reverse('account_login')}?next=%2Fdoctors%2F{doctor.slug}%2F"
+    )
+    assert not Follow.objects.exists()
+
+
 def test_follow_and_unfollow_only_accept_post(patient_client, doctor):
     assert patient_client.get(follow_url(doctor)).status_code == 405
     assert patient_client.get(unfollow_url(doctor)).status_code == 405
