@@ -245,9 +245,16 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
         raise SlotUnavailable
     _lock_user(patient)
     check_booking_rules(slot=slot, patient=patient, now=now)
-    Slot.objects.filter(held_by=patient).exclude(pk=slot.pk).update(
-        held_by=None, held_until=None
+    # The patient's other holds go. skip_locked: a slot another of this patient's
+    # requests has locked right now is left to that request (waiting for it here,
+    # while it waits for the patient lock held here, would deadlock).
+    others = (
+        Slot.objects.select_for_update(skip_locked=True)
+        .filter(held_by=patient)
+        .exclude(pk=slot.pk)
+        .values_list("pk", flat=True)
     )
+    Slot.objects.filter(pk__in=list(others)).update(held_by=None, held_until=None)
     slot.held_by, slot.held_until = patient, now + HOLD_DURATION
     Slot.objects.filter(pk=slot.pk).update(held_by=patient, held_until=slot.held_until)
     return slot

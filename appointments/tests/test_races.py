@@ -129,3 +129,21 @@ def test_booking_races_a_cancellation_and_a_reschedule(round_):
         assert appointment.slot == slot_b and appointment.is_active
     if book_a == "ok":
         assert Appointment.objects.active().get(slot=slot_a).patient == second
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_one_patient_holding_two_slots_at_once_keeps_one_hold(round_):
+    """Two tabs, two clicks at the same moment: no deadlock, no error, and the
+    patient ends up holding exactly one of the two times."""
+    doctor = DoctorProfileFactory()
+    patient = UserFactory()
+    first, second = free_slot(doctor, in_days(2)), free_slot(doctor, in_days(3))
+    services.hold(patient=patient, slot_id=second.pk)  # clicked a moment ago
+
+    results = race(
+        lambda: services.hold(patient=patient, slot_id=first.pk),
+        lambda: services.hold(patient=patient, slot_id=second.pk),
+    )
+
+    assert [outcome for outcome, _ in results] == ["ok", "ok"]
+    assert Slot.objects.filter(held_by=patient).count() == 1
