@@ -268,7 +268,14 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "declining": declining,
         "breadcrumbs": [
-            (_("Appointments"), reverse("appointments:list")),
+            (
+                _("Appointments"),
+                reverse(
+                    "appointments:doctor_list"
+                    if role == "doctor"
+                    else "appointments:list"
+                ),
+            ),
             (
                 services.format_for(request.user, appointment.starts_at),
                 appointment.get_absolute_url(),
