@@ -202,7 +202,11 @@ def regenerate_slots(
 
     has_history = Exists(Appointment.objects.filter(slot=OuterRef("pk")))
     existing = list(
-        Slot.objects.filter(doctor=doctor, ends_at__gt=now)
+        # Slots last at most two hours: the starts_at bound lets the (doctor,
+        # starts_at) index skip the past, however long the history.
+        Slot.objects.filter(
+            doctor=doctor, starts_at__gt=now - dt.timedelta(days=1), ends_at__gt=now
+        )
         .annotate(has_history=has_history)
         .values_list(
             "pk",
