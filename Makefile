@@ -60,6 +60,10 @@ vendor:
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp node_modules/bootstrap-icons/font/fonts/* static/vendor/bootstrap-icons/fonts/
 
+## make bench-slots: slot generation (1,000 doctors x 60 days) and a doctor's slot list (PostgreSQL clinic_bench_slots)
+bench-slots: install
+	$(BIN)/python bench/slots.py
+
 ## make bench-booking: the double-booking race over HTTP (gunicorn on :8104, PostgreSQL)
 bench-booking: install
 	$(BIN)/python bench/booking_race.py
