@@ -23,6 +23,15 @@ Status = Appointment.Status
 REASON = "Chest pain when climbing stairs"
 
 
+def soon(doctor, n: int = 0, **fields) -> Slot:
+    """A slot tomorrow at 00:15 + n half hours (UTC): always bookable whatever the
+    factory's sequence has reached in a long run, and never at a factory slot's
+    time (those start on the hour or half hour)."""
+    start = tomorrow_at(0, 15) + dt.timedelta(minutes=30 * n)
+    end = start + dt.timedelta(minutes=30)
+    return SlotFactory(doctor=doctor, starts_at=start, ends_at=end, **fields)
+
+
 def codes(response) -> list[str]:
     return [error["code"] for error in response.json()["errors"]]
 
@@ -31,15 +40,22 @@ def codes(response) -> list[str]:
 
 
 def test_free_slots_between_two_dates_leave_out_taken_and_held(client, doctor):
-    free = SlotFactory(doctor=doctor)
-    SlotFactory(doctor=doctor, is_booked=True)
-    SlotFactory(
-        doctor=doctor,
-        held_by=UserFactory(),
-        held_until=timezone.now() + dt.timedelta(minutes=5),
-    )
-    SlotFactory(doctor=doctor, starts_at=tomorrow_at(9) + dt.timedelta(days=20))
-    day = tomorrow_at(9).date().isoformat()
+    nine = tomorrow_at(9)
+
+    def slot_at(minutes: int, **fields) -> Slot:
+        start = nine + dt.timedelta(minutes=minutes)
+        return SlotFactory(
+            doctor=doctor,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=30),
+            **fields,
+        )
+
+    free = slot_at(0)
+    slot_at(30, is_booked=True)
+    slot_at(60, held_by=UserFactory(), held_until=timezone.now() + dt.timedelta(5))
+    slot_at(60 * 24 * 20)  # outside the dates asked for
+    day = nine.date().isoformat()
     response = client.get(
         f"/api/v1/doctors/{doctor.slug}/slots/", {"from": day, "to": day}
     )
@@ -71,7 +87,7 @@ def test_slots_of_an_unknown_doctor_are_404(client):
 
 
 def test_hold_then_book(patient, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 0)
     api = ApiClient(patient)
     response = api.post(f"/api/v1/slots/{slot.pk}/hold/")
     assert response.status_code == HTTPStatus.OK
@@ -92,7 +108,7 @@ def test_hold_then_book(patient, doctor):
 
 
 def test_someone_elses_hold_is_409(patient, other_patient, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 1)
     held = ApiClient(other_patient).post(f"/api/v1/slots/{slot.pk}/hold/")
     assert held.status_code == HTTPStatus.OK
     response = ApiClient(patient).post(f"/api/v1/slots/{slot.pk}/hold/")
@@ -109,7 +125,7 @@ def test_releasing_a_hold(patient, doctor):
 
 
 def test_booking_a_taken_slot_is_409(patient, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 2)
     AppointmentFactory(slot=slot)
     response = ApiClient(patient).post(
         "/api/v1/appointments/", {"slot": slot.pk, "reason": REASON}
@@ -127,7 +143,7 @@ def test_booking_an_unknown_slot_is_409(patient):
 
 
 def test_a_short_reason_is_400_next_to_the_field(patient, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 3)
     response = ApiClient(patient).post(
         "/api/v1/appointments/", {"slot": slot.pk, "reason": "ouch"}
     )
@@ -139,7 +155,7 @@ def test_a_short_reason_is_400_next_to_the_field(patient, doctor):
 
 
 def test_a_booking_rule_saying_no_is_400_with_its_code(doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 0)
     response = ApiClient(doctor.user).post(
         "/api/v1/appointments/", {"slot": slot.pk, "reason": REASON}
     )
@@ -148,7 +164,7 @@ def test_a_booking_rule_saying_no_is_400_with_its_code(doctor):
 
 
 def test_booking_needs_a_token(client, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 1)
     response = client.post(
         "/api/v1/appointments/",
         {"slot": slot.pk, "reason": REASON},
@@ -189,7 +205,7 @@ def test_someone_elses_appointment_is_404(patient, other_patient, staff):
 
 
 def test_detail_has_the_history(patient, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = soon(doctor, 2)
     api = ApiClient(patient)
     pk = api.post("/api/v1/appointments/", {"slot": slot.pk, "reason": REASON}).json()[
         "id"
@@ -272,8 +288,8 @@ def test_completing_a_started_visit(doctor):
 
 def test_rescheduling(patient, doctor):
     appointment = AppointmentFactory(patient=patient, slot__doctor=doctor)
-    new = SlotFactory(doctor=doctor)
-    taken = SlotFactory(doctor=doctor)
+    new = soon(doctor, 3)
+    taken = soon(doctor, 0)
     AppointmentFactory(slot=taken)
     api = ApiClient(patient)
     url = f"/api/v1/appointments/{appointment.pk}/reschedule/"
@@ -370,10 +386,8 @@ def test_time_off_list_add_remove(doctor):
 
 
 def test_my_day_as_a_doctor(doctor):
-    tomorrow = AppointmentFactory(slot__doctor=doctor)
-    AppointmentFactory(
-        slot=SlotFactory(doctor=doctor, starts_at=tomorrow_at(9) + dt.timedelta(days=2))
-    )
+    tomorrow = AppointmentFactory(slot=soon(doctor, is_booked=True))
+    AppointmentFactory(slot=soon(doctor, 2 * 48, is_booked=True))  # 2 days later
     api = ApiClient(doctor.user)
     day = tomorrow.starts_at.date().isoformat()
     body = api.get("/api/v1/me/day/", {"date": day}).json()

@@ -3,6 +3,7 @@ thread and database connection, POST the same slot at the same moment.
 
 PostgreSQL only (real row locks); run with DATABASE_URL=postgres://..."""
 
+import datetime as dt
 import threading
 from collections import Counter
 from http import HTTPStatus
@@ -13,7 +14,7 @@ from django.db import connection
 from accounts.tests.api import ApiClient
 from accounts.tests.factories import UserFactory
 from appointments.models import Appointment
-from appointments.tests.factories import SlotFactory
+from appointments.tests.factories import SlotFactory, tomorrow_at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,10 @@ PATIENTS = 20
 
 
 def test_twenty_patients_booking_one_slot_over_the_api_get_one_201(doctor):
-    slot = SlotFactory(doctor=doctor)
+    start = tomorrow_at(9)
+    slot = SlotFactory(
+        doctor=doctor, starts_at=start, ends_at=start + dt.timedelta(minutes=30)
+    )
     clients = [ApiClient(patient) for patient in UserFactory.create_batch(PATIENTS)]
     barrier = threading.Barrier(PATIENTS)
     statuses: list[int | None] = [None] * PATIENTS
