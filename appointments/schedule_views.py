@@ -70,8 +70,18 @@ def _zone(doctor: DoctorProfile) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(doctor.timezone)
 
 
-def _time_off_list(doctor: DoctorProfile, now: dt.datetime):
-    return TimeOff.objects.filter(doctor=doctor, ends_at__gt=now).order_by("starts_at")
+def _time_off_list(doctor: DoctorProfile, now: dt.datetime) -> list[TimeOff]:
+    """Current and future time off; whole days are marked to be shown as dates."""
+    zone = _zone(doctor)
+    periods = list(
+        TimeOff.objects.filter(doctor=doctor, ends_at__gt=now).order_by("starts_at")
+    )
+    for period in periods:
+        start, end = period.starts_at.astimezone(zone), period.ends_at.astimezone(zone)
+        period.whole_days = start.time() == end.time() == dt.time(0)
+        period.first_day = start.date()
+        period.last_day = (end - dt.timedelta(days=1)).date()
+    return periods
 
 
 @approved_doctor_required

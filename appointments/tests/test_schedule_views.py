@@ -543,3 +543,24 @@ def test_the_navbar_links_doctors_to_their_availability(doctor_client, client, p
     assert f'href="{AVAILABILITY}"' in doctor_client.get("/").text
     client.force_login(patient)
     assert f'href="{AVAILABILITY}"' not in client.get("/").text
+
+
+def test_whole_days_off_are_listed_as_dates_in_the_doctors_zone(doctor_client, doctor):
+    doctor.timezone = "America/New_York"
+    doctor.save()
+    doctor_client.post(
+        TIME_OFF_ADD, {"first_day": "2026-01-08", "last_day": "2026-01-09"}
+    )
+    doctor_client.post(
+        TIME_OFF_ADD,
+        {
+            "first_day": "2026-01-12",
+            "from_time": "13:00",
+            "last_day": "2026-01-12",
+            "until_time": "15:30",
+        },
+    )
+    text = re.sub(r"\s+", " ", doctor_client.get(AVAILABILITY).text)
+    assert "Thu 8 Jan 2026 – Fri 9 Jan 2026</span> <span" in text
+    assert "whole days" in text
+    assert "Mon 12 Jan 2026, 13:00 – Mon 12 Jan 2026, 15:30" in text
