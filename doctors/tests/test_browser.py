@@ -23,7 +23,12 @@ def log_in(page, email: str) -> None:
 
 
 def test_apply_then_follow_a_doctor_in_place(page):
+    page.set_default_timeout(20_000)  # the suite shares two cores with others
     SpecializationFactory(name="Cardiology", slug="cardiology")
+    # Transactional tests flush the tables, data-migration rows included.
+    english, _created = Language.objects.get_or_create(
+        slug="english", defaults={"name": "English"}
+    )
     applicant = UserFactory(full_name="Grace Hopper")
     doctor = DoctorProfileFactory(user__full_name="Ada Lee", followers_count=0)
     log_in(page, applicant.email)
@@ -48,10 +53,12 @@ def test_apply_then_follow_a_doctor_in_place(page):
     assert page.get_by_text("Pending review").first.is_visible()
     profile = DoctorProfile.objects.get(user=applicant)
     assert profile.status == DoctorProfile.Status.PENDING
-    assert list(profile.languages.all()) == [Language.objects.get(name="English")]
+    assert list(profile.languages.all()) == [english]
 
     # Follow another doctor: htmx swaps the button and the count, no reload.
     page.goto(doctor.get_absolute_url())
+    # Let the slots and reviews panels finish loading before clicking.
+    page.wait_for_load_state("networkidle")
     page.evaluate("window.notReloaded = true")
     follow_box = page.locator(f"#follow-{doctor.pk}")
     assert "0 followers" in follow_box.inner_text()
