@@ -27,7 +27,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import Conflict, validated
-from doctors.api import visible_doctor
 from doctors.models import DoctorProfile
 
 from . import ics, schedule, services
@@ -77,7 +76,12 @@ class FreeSlotsView(ListAPIView):
     pagination_class = SlotPagination
 
     def get_queryset(self):
-        doctor = visible_doctor(self.request, self.kwargs["slug"])
+        doctor = get_object_or_404(
+            DoctorProfile.objects.visible_to(self.request.user).only(
+                "pk", "timezone", "user_id", "status"
+            ),
+            slug=self.kwargs["slug"],
+        )
         zone = zoneinfo.ZoneInfo(doctor.timezone)
         now = timezone.now()
         params = DateRangeSerializer(data=self.request.query_params)
@@ -94,6 +98,7 @@ class FreeSlotsView(ListAPIView):
             Slot.objects.bookable(now)
             .filter(doctor=doctor, starts_at__gte=start, starts_at__lt=end)
             .order_by("starts_at", "id")
+            .only("id", "starts_at", "ends_at")
         )
 
     @extend_schema(
