@@ -22,6 +22,11 @@ FROZEN = datetime.datetime(2026, 3, 2, 9, 0, 30, tzinfo=datetime.UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def language(name: str) -> Language:
+    """A migration-made language (re-made if a transactional test flushed it)."""
+    return Language.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0]
+
+
 def follow_url(doctor) -> str:
     return reverse("doctors:follow", args=[doctor.slug])
 
@@ -37,7 +42,7 @@ def application_data(**overrides) -> dict:
         "bio": "I listen first.",
         "qualifications": "MD, Charité",
         "years_of_experience": "12",
-        "languages": [Language.objects.get(name="English").pk],
+        "languages": [language("English").pk],
         "clinic_name": "Heart Centre",
         "address": "1 Main Street",
         "city": "berlin",
@@ -159,7 +164,7 @@ def test_the_doctor_page_shows_the_profile(client, settings):
         rating_avg="4.56",
         rating_count=128,
     )
-    doctor.languages.add(Language.objects.get(name="German"))
+    doctor.languages.add(language("German"))
 
     response = client.get(doctor.get_absolute_url())
     html = response.content.decode()
