@@ -392,3 +392,12 @@ def test_my_day_as_a_doctor(doctor):
     day = tomorrow.starts_at.date().isoformat()
     body = api.get("/api/v1/me/day/", {"date": day}).json()
     assert [a["id"] for a in body["results"]] == [tomorrow.pk]
+
+
+def test_staff_have_no_schedule_and_see_only_their_own_appointments(staff, patient):
+    AppointmentFactory(patient=patient)
+    api = ApiClient(staff)
+    for url in ["/api/v1/me/availability/", "/api/v1/me/time-off/", "/api/v1/me/day/"]:
+        assert api.get(url).status_code == HTTPStatus.FORBIDDEN
+    assert api.get("/api/v1/appointments/").json()["count"] == 0
+    assert api.get("/api/v1/doctors/").status_code == HTTPStatus.OK
