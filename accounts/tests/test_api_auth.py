@@ -203,3 +203,49 @@ def test_production_settings_refuse_to_start_without_a_jwt_key():
     )
     assert result.returncode != 0
     assert "JWT_PRIVATE_KEY" in result.stderr
+
+
+def test_password_reset_over_the_api_mails_the_same_link(client, patient):
+    response = client.post(
+        f"{AUTH}/auth/password/request",
+        {"email": patient.email},
+        content_type="application/json",
+    )
+    assert response.status_code == HTTPStatus.OK
+    (message,) = mail.outbox
+    assert "/accounts/password/reset/key/" in message.body
+
+
+def test_failed_logins_hit_allauths_own_rate_limit(client, patient):
+    """The page's limit (ACCOUNT_RATE_LIMITS "login_failed": 5 per 5 minutes per
+    address) holds over the API too; allauth says so as the form error it shows."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(
+        user=patient, email=patient.email, primary=True, verified=True
+    )
+    codes = []
+    for _ in range(6):
+        response = client.post(
+            f"{AUTH}/auth/login",
+            {"email": patient.email, "password": "wrong password"},
+            content_type="application/json",
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        codes.append(response.json()["errors"][0]["code"])
+    assert codes[0] == "email_password_mismatch"
+    assert codes[-1] == "too_many_login_attempts"
+
+
+def test_a_dev_key_is_generated_once_and_kept(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from clinic import jwt_key
+
+    path = tmp_path / "jwt_private_key.pem"
+    first = jwt_key.read_or_create(path)
+    assert jwt_key.read_or_create(path) == first
+    assert path.stat().st_mode & 0o777 == 0o600
+    jwt_key.check(first)
+    with pytest.raises(ImproperlyConfigured):
+        jwt_key.check("not a key")
