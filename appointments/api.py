@@ -139,12 +139,26 @@ class FreeSlotsView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class NearDateField(serializers.DateField):
+    """A date within ten years of today: what a calendar asks about, and far from
+    the limits of date arithmetic (9999-12-31 + 1 day would be a 500)."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        today = timezone.now().date()
+        if abs((day - today).days) > 3660:
+            raise exceptions.ValidationError(
+                "Pick a date within ten years of today.", code="out_of_range"
+            )
+        return day
+
+
 class DateRangeSerializer(serializers.Serializer):
     # "from" is a keyword: declared through the fields dict below.
-    to = serializers.DateField(required=False)
+    to = NearDateField(required=False)
 
 
-DateRangeSerializer._declared_fields["from"] = serializers.DateField(required=False)
+DateRangeSerializer._declared_fields["from"] = NearDateField(required=False)
 
 
 # --- Holding and booking ------------------------------------------------------
@@ -738,9 +752,9 @@ class TimeOffSerializer(serializers.ModelSerializer):
 class TimeOffInputSerializer(serializers.Serializer):
     """Whole days (leave the times out) or part of a day, in my time zone."""
 
-    first_day = serializers.DateField()
+    first_day = NearDateField()
     from_time = serializers.TimeField(required=False, allow_null=True)
-    last_day = serializers.DateField()
+    last_day = NearDateField()
     until_time = serializers.TimeField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -888,4 +902,4 @@ class DoctorDayView(ListAPIView):
 
 
 class DaySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = NearDateField(required=False)

@@ -71,6 +71,8 @@ def test_free_slots_between_two_dates_leave_out_taken_and_held(client, doctor):
         {"from": "2026-12-10", "to": "2026-12-01"},
         {"from": "2026-12-01", "to": "2027-02-01"},
         {"from": "not-a-date"},
+        {"from": "9999-12-31"},
+        {"to": "0001-01-01"},
     ],
 )
 def test_a_bad_date_range_is_400(client, doctor, params):
@@ -401,3 +403,14 @@ def test_staff_have_no_schedule_and_see_only_their_own_appointments(staff, patie
         assert api.get(url).status_code == HTTPStatus.FORBIDDEN
     assert api.get("/api/v1/appointments/").json()["count"] == 0
     assert api.get("/api/v1/doctors/").status_code == HTTPStatus.OK
+
+
+def test_far_dates_are_400_not_500(doctor):
+    api = ApiClient(doctor.user)
+    response = api.get("/api/v1/me/day/", {"date": "9999-12-31"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    response = api.post(
+        "/api/v1/me/time-off/", {"first_day": "9999-12-30", "last_day": "9999-12-31"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert {e["code"] for e in response.json()["errors"]} == {"out_of_range"}
