@@ -283,7 +283,7 @@ def regenerate_slots(
         pk for start, (pk, end, _) in removable.items() if (start, end) not in wanted
     ]
 
-    removed = 0
+    removed = flagged = 0
     if stale:
         # Compare-and-set: a slot booked or held since we read it stays.
         removed, _ = (
@@ -292,16 +292,21 @@ def regenerate_slots(
             .filter(~has_history)
             .delete()
         )
+        if removed < len(stale):
+            # Held or booked between our read and the delete: kept, so flagged.
+            flagged += Slot.objects.filter(pk__in=stale, outside_schedule=False).update(
+                outside_schedule=True
+            )
     if to_create:
         _insert_slots(doctor.pk, to_create)
     if to_flag:
-        Slot.objects.filter(pk__in=to_flag).update(outside_schedule=True)
+        flagged += Slot.objects.filter(pk__in=to_flag).update(outside_schedule=True)
     if to_unflag:
         Slot.objects.filter(pk__in=to_unflag).update(outside_schedule=False)
     return RegenerationResult(
         created=len(to_create),
         removed=removed,
-        flagged=len(to_flag),
+        flagged=flagged,
         unflagged=len(to_unflag),
     )
 

@@ -446,3 +446,23 @@ def test_a_flagged_slot_whose_hold_expired_is_offered_again_when_it_fits():
     result = set_windows(doctor, (MONDAY, (9, 0), (10, 0)), now=later)
     assert result.unflagged == 1 and result.created == 0
     assert Slot.objects.bookable(later).count() == 1
+
+
+def test_a_slot_held_while_regeneration_runs_is_kept_and_flagged(monkeypatch):
+    doctor = make_doctor(slot_minutes=60)
+    set_windows(doctor, (MONDAY, (9, 0), (10, 0)), now=JAN_NOW)
+    slot = Slot.objects.get()
+    compute = schedule.desired_slots
+
+    def hold_then_compute(**kwargs):
+        # A patient holds the slot after regeneration has read it as free.
+        Slot.objects.filter(pk=slot.pk).update(
+            held_by=UserFactory(), held_until=JAN_NOW + dt.timedelta(minutes=5)
+        )
+        return compute(**kwargs)
+
+    monkeypatch.setattr(schedule, "desired_slots", hold_then_compute)
+    result = set_windows(doctor, now=JAN_NOW)
+    assert (result.removed, result.flagged) == (0, 1)
+    slot.refresh_from_db()
+    assert slot.outside_schedule and slot.held_by_id
