@@ -33,6 +33,22 @@ def _load_schema():
 schema = _load_schema()
 
 
+@pytest.fixture
+def keep_the_test_connection(token):
+    """Schemathesis calls the real WSGI handler, whose request signals close
+    "old" connections: that would close the test's connection (inside its
+    transaction) on PostgreSQL. Django's own test client disconnects them too,
+    and connects them again after each request, hence after `token`."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(autouse=True)
 def _no_throttling(monkeypatch):
     from clinic.throttling import WriteThrottle
@@ -63,7 +79,7 @@ def token(db) -> str:
     database=None,  # nothing written to .hypothesis/ in the work tree
     suppress_health_check=list(HealthCheck),
 )
-def test_the_api_answers_as_its_schema_says(case, token):
+def test_the_api_answers_as_its_schema_says(case, token, keep_the_test_connection):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token}"},
         checks=[
