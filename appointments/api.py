@@ -74,6 +74,7 @@ class FreeSlotsView(ListAPIView):
     serializer_class = SlotSerializer
     permission_classes = [permissions.AllowAny]
     pagination_class = SlotPagination
+    validates_query = True
 
     def get_queryset(self):
         doctor = get_object_or_404(
@@ -860,6 +861,7 @@ class DoctorDayView(ListAPIView):
     permission_classes = [IsApprovedDoctor]
 
     serializer_class = AppointmentSerializer
+    validates_query = True
 
     def get_queryset(self):
         doctor = my_doctor_profile(self.request)

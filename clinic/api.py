@@ -47,7 +47,8 @@ class AutoSchema(StandardizedErrorsSchema):
     example), told which operations can answer 409 or 429.
 
     A view lists its conflicting methods in `conflict_methods`, and those that check
-    a role themselves in `forbidden_methods`; 429 is documented on writes only, the
+    a role themselves in `forbidden_methods`; `validates_query` marks a GET whose
+    query parameters can be a 400; 429 is documented on writes only, the
     ones WriteThrottle counts."""
 
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
@@ -60,6 +61,12 @@ class AutoSchema(StandardizedErrorsSchema):
         if status_code == "429" and self.method in permissions.SAFE_METHODS:
             return False
         return super()._should_add_error_response(responses, status_code)
+
+    def _should_add_validation_error_response(self) -> bool:
+        # Views that check their query parameters (dates, ranges) say so.
+        return super()._should_add_validation_error_response() or (
+            self.method == "GET" and getattr(self.view, "validates_query", False)
+        )
 
     def _get_serializer_for_validation_error_response(self):
         # Input is validated by the pages' own forms, whose rules (and error codes:

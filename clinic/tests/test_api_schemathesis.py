@@ -1,6 +1,7 @@
-"""Schemathesis against /api/schema/: generated requests to every operation, as an
-authenticated patient, must never get a 5xx and every answer must match the
-schema (status code, content type, body). Bounded: a few examples per operation.
+"""Schemathesis against /api/schema/: generated requests to every operation, as a
+signed-in patient and as a doctor, must never get a 5xx and every answer must match
+the schema (status code, content type, body). Bounded: a few examples per operation
+and role.
 
     .venv/bin/pytest clinic/tests/test_api_schemathesis.py
 """
@@ -61,14 +62,15 @@ def _no_throttling(monkeypatch):
     )
 
 
-@pytest.fixture
-def token(db) -> str:
-    """A patient with an appointment, before a doctor with free slots."""
+@pytest.fixture(params=["patient", "doctor"])
+def token(request, db) -> str:
+    """A patient with an appointment, or that appointment's doctor (approved, with
+    free slots): each role gets the operations it may use to succeed."""
     patient = UserFactory(full_name="Schema Thesis")
     doctor = DoctorProfileFactory(slug="ada-lee")
     SlotFactory.create_batch(3, doctor=doctor)
     AppointmentFactory(patient=patient, slot__doctor=doctor)
-    return access_token(patient)
+    return access_token(patient if request.param == "patient" else doctor.user)
 
 
 @schema.parametrize()
