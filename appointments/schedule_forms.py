@@ -224,6 +224,21 @@ class TimeOffForm(forms.Form):
         self.zone = zone
         self.now = now or timezone.now()
 
+    def _clean_day(self, name: str) -> dt.date:
+        # Far-future dates overflow datetime arithmetic below (9999-12-31 + 1 day).
+        day = self.cleaned_data[name]
+        if day.year > self.now.year + 5:
+            raise forms.ValidationError(
+                _("Choose a date within the next five years."), code="too_far"
+            )
+        return day
+
+    def clean_first_day(self) -> dt.date:
+        return self._clean_day("first_day")
+
+    def clean_last_day(self) -> dt.date:
+        return self._clean_day("last_day")
+
     def clean(self):
         cleaned = super().clean()
         first_day, last_day = cleaned.get("first_day"), cleaned.get("last_day")

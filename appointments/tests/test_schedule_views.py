@@ -282,6 +282,10 @@ def test_part_of_a_day_in_the_doctors_zone(doctor_client, doctor):
         ({"first_day": "2026-01-08", "last_day": "2027-06-01"}, "at most a year"),
         ({"first_day": "", "last_day": "2026-01-08"}, "This field is required."),
         ({"first_day": "8 Jan", "last_day": "2026-01-08"}, "Enter a valid date."),
+        (
+            {"first_day": "9999-12-30", "last_day": "9999-12-31"},
+            "within the next five years",
+        ),
     ],
 )
 def test_bad_time_off_is_refused_next_to_the_field(doctor_client, data, message):
