@@ -25,3 +25,8 @@ def test_seed_demo_creates_logins_and_is_idempotent(capsys):
 
     call_command("seed_demo")
     assert counts() == first
+
+
+def test_seed_demo_mails_nobody(mailoutbox):
+    call_command("seed_demo")
+    assert mailoutbox == []

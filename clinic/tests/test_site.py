@@ -128,3 +128,23 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_htmx_swaps_the_error_fragments_but_not_other_error_pages(client):
+    import json
+    import re
+
+    body = client.get(reverse("home")).content.decode()
+    config = json.loads(re.search(r"name=\"htmx-config\" content='([^']+)'", body)[1])
+
+    def first_rule(status: str) -> dict:
+        return next(
+            rule
+            for rule in config["responseHandling"]
+            if re.search(rule["code"], status)
+        )
+
+    for status in ("400", "409", "429", "200"):
+        assert first_rule(status)["swap"] is True, status
+    for status in ("204", "403", "404", "500"):
+        assert first_rule(status)["swap"] is False, status
