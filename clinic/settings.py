@@ -116,7 +116,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_NAME", default=None)}
+    # A file, not memory, for the test database: Django hands the live server's
+    # threads one shared connection to an in-memory database, and two requests at
+    # once (a page loading two panels) deadlock on it.
+    sqlite_test_name = env("SQLITE_TEST_NAME", default="")
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / sqlite_test_name) if sqlite_test_name else None
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
