@@ -29,31 +29,16 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench_api"
-)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(48))
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
-    os.environ[name] = "false"  # plain HTTP on the loopback
-os.environ.setdefault("EMAIL_URL", "dummymail://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault(
-    "STATIC_ROOT", str(Path(tempfile.gettempdir()) / "clinic-bench-static")
-)
+import _common
+
+_common.configure(database="clinic_bench_api", redis_db=10, host="127.0.0.1")
 os.environ["BENCH_API_PING"] = "true"
 
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8107"))
@@ -64,37 +49,6 @@ ROUNDS = 5
 DOCTORS = 300
 MARK = "bench-api"
 PASSWORD = "bench-api-password-" + secrets.token_urlsafe(8)
-
-
-def _jwt_key() -> None:
-    if os.environ.get("JWT_PRIVATE_KEY") or os.environ.get("JWT_PRIVATE_KEY_FILE"):
-        return
-    from clinic.jwt_key import generate_private_key_pem
-
-    os.environ["JWT_PRIVATE_KEY"] = generate_private_key_pem()
-
-
-def setup_django() -> None:
-    _jwt_key()
-    import django
-    import psycopg
-    from django.conf import settings
-
-    django.setup()
-    db = settings.DATABASES["default"]
-    if not db["ENGINE"].endswith("postgresql"):
-        sys.exit("This benchmark needs PostgreSQL (DATABASE_URL=postgres://...).")
-    conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']}"
-    with psycopg.connect(conninfo + " dbname=postgres", autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
-    call_command("collectstatic", verbosity=0, interactive=False)
 
 
 def fill() -> tuple[str, str]:
@@ -182,60 +136,6 @@ def access_token(email: str) -> str:
     return json.loads(body)["meta"]["access_token"]
 
 
-def port_in_use() -> bool:
-    try:
-        http.client.HTTPConnection(HOST, PORT, timeout=1).connect()
-    except OSError:
-        return False
-    return True
-
-
-def start_gunicorn(log_path: Path) -> subprocess.Popen:
-    if port_in_use():
-        sys.exit(f"Something already listens on {HOST}:{PORT}; stop it first.")
-    process = subprocess.Popen(
-        [
-            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-            "clinic.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"{HOST}:{PORT}",
-        ],
-        cwd=BASE_DIR,
-        env=os.environ.copy(),
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited early; see {log_path}")
-        try:
-            if (
-                request(
-                    http.client.HTTPConnection(HOST, PORT, timeout=2), "GET", "/healthz"
-                )[0]
-                == 200
-            ):
-                return process
-        except OSError:
-            pass
-        time.sleep(0.3)
-    stop_gunicorn(process)
-    sys.exit(f"gunicorn did not answer /healthz in 30 s; see {log_path}")
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 def warm_up(path: str, headers: dict | None = None) -> None:
     connection = http.client.HTTPConnection(HOST, PORT, timeout=30)
     for _ in range(20):
@@ -303,7 +203,7 @@ def measure(endpoints: list[tuple[str, str, dict | None]]) -> list[tuple[str, di
 
 
 def main() -> None:
-    setup_django()
+    _common.setup_django(collectstatic=True)
     slug, email = fill()
     log_path = Path(tempfile.gettempdir()) / "clinic-bench-api-gunicorn.log"
     print(
@@ -311,7 +211,9 @@ def main() -> None:
         f"{os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}, Redis "
         f"{os.environ['REDIS_URL']}; {CLIENTS} clients x {SECONDS:.0f} s each"
     )
-    process = start_gunicorn(log_path)
+    process = _common.start_gunicorn(
+        host=HOST, port=PORT, workers=WORKERS, log_path=log_path
+    )
     try:
         token = access_token(email)
         bearer = {"Authorization": f"Bearer {token}"}
@@ -334,7 +236,7 @@ def main() -> None:
         ]
         results = measure(endpoints)
     finally:
-        stop_gunicorn(process)
+        _common.stop_gunicorn(process)
     baseline = results[0][1]["rps"]
     print(f"\n{'endpoint':<55} {'req/s':>7} {'median':>8} {'p95':>8} {'of bare':>8}")
     for title, figures in results:

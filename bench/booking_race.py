@@ -25,9 +25,7 @@ import datetime as dt
 import http.client
 import os
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,24 +35,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench_booking"
-)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(48))
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-# Plain HTTP on the loopback: production settings minus the HTTPS parts.
-for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
-    os.environ[name] = "false"
-os.environ.setdefault("TASKS_BACKEND", "immediate")
-os.environ.setdefault("EMAIL_URL", "dummymail://")  # notifications: no mail server
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault(
-    "STATIC_ROOT", str(Path(tempfile.gettempdir()) / "clinic-bench-static")
-)
+import _common
+
+# Redis so the rate-limit counters are shared by the workers, as in production.
+_common.configure(database="clinic_bench_booking", redis_db=9, host="127.0.0.1")
 
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8104"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
@@ -62,45 +46,6 @@ CONTENDERS = 50
 DISTINCT = 500
 CONCURRENCY = 50
 MARK = "bench-booking"
-
-
-def _throwaway_jwt_key() -> str:
-    """The settings want an API signing key; the benchmark signs nothing."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-if not os.environ.get("JWT_PRIVATE_KEY") and not os.environ.get("JWT_PRIVATE_KEY_FILE"):
-    os.environ["JWT_PRIVATE_KEY"] = _throwaway_jwt_key()
-
-
-def setup_django() -> None:
-    import django
-    import psycopg
-    from django.conf import settings
-
-    django.setup()
-    db = settings.DATABASES["default"]
-    if not db["ENGINE"].endswith("postgresql"):
-        sys.exit("This benchmark needs PostgreSQL (DATABASE_URL=postgres://...).")
-    conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']}"
-    with psycopg.connect(conninfo + " dbname=postgres", autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
-    call_command("collectstatic", verbosity=0, interactive=False)
 
 
 def fill():
@@ -184,60 +129,6 @@ def fill():
     return sessions[:CONTENDERS], sessions[CONTENDERS:], contested, distinct
 
 
-def port_in_use() -> bool:
-    try:
-        http.client.HTTPConnection(HOST, PORT, timeout=1).connect()
-    except OSError:
-        return False
-    return True
-
-
-def start_gunicorn(log_path: Path) -> subprocess.Popen:
-    if port_in_use():
-        sys.exit(f"Something already listens on {HOST}:{PORT}; stop it first.")
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-            "clinic.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--backlog",
-            "512",
-        ],
-        cwd=BASE_DIR,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited early; see {log_path}")
-        try:
-            connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.3)
-    stop_gunicorn(process)
-    sys.exit(f"gunicorn did not answer /healthz in 30 s; see {log_path}")
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
     """One signed-in patient submits the confirmation form. (status, seconds)
 
@@ -315,7 +206,7 @@ def report(title: str, results, wall: float, slot_ids: list[int]) -> bool:
 
 
 def main() -> None:
-    setup_django()
+    _common.setup_django(collectstatic=True)
     contenders, patients, contested, distinct = fill()
     log_path = Path(tempfile.gettempdir()) / "clinic-bench-booking-gunicorn.log"
     print(
@@ -323,7 +214,13 @@ def main() -> None:
         f"PostgreSQL {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}, "
         f"Redis {os.environ['REDIS_URL']}"
     )
-    process = start_gunicorn(log_path)
+    process = _common.start_gunicorn(
+        host=HOST,
+        port=PORT,
+        workers=WORKERS,
+        log_path=log_path,
+        extra=("--backlog", "512"),
+    )
     try:
         results, wall = fire([(key, contested.pk) for key in contenders], CONTENDERS)
         ok_race = report(
@@ -341,7 +238,7 @@ def main() -> None:
             [slot.pk for slot in distinct],
         )
     finally:
-        stop_gunicorn(process)
+        _common.stop_gunicorn(process)
     print(f"\ngunicorn stopped (log: {log_path})")
     if not (ok_race and ok_spread):
         print("FAILED: an invariant broke (see above)")

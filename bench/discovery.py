@@ -16,39 +16,12 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench_discovery"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-# Production settings (DEBUG off: no query log), minus what the test client lacks.
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ["SECURE_SSL_REDIRECT"] = "false"
-os.environ.setdefault("TASKS_BACKEND", "immediate")
+import _common
 
-
-def _throwaway_jwt_key() -> str:
-    """The settings want an API signing key; the benchmark signs nothing."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-if not os.environ.get("JWT_PRIVATE_KEY") and not os.environ.get("JWT_PRIVATE_KEY_FILE"):
-    os.environ["JWT_PRIVATE_KEY"] = _throwaway_jwt_key()
+_common.configure(database="clinic_bench_discovery", host="testserver")
 
 DOCTORS = 10_000
 PATIENTS = 5_000
@@ -80,34 +53,6 @@ FIRST = ["Ada", "Ben", "Chloe", "David", "Elena", "Farid", "Greta", "Hugo", "Ine
 LAST = ["Lee", "Müller", "Schmidt", "Dubois", "García", "Rossi", "Novak", "Jensen",
         "Costa", "Kaya", "Nowak", "Smith", "Brown", "Weber", "Fischer", "Martin",
         "Bernard", "López", "Bianchi", "Horvat"]  # fmt: skip
-
-
-def setup_django() -> None:
-    import django
-    import psycopg
-    from django.conf import settings
-
-    django.setup()
-    # Static URLs without a collectstatic manifest (the test suite does the same).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        # Create the database on first use.
-        conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']}"
-        with psycopg.connect(conninfo + " dbname=postgres", autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
 
 
 def fill(rng: random.Random) -> None:
@@ -362,7 +307,7 @@ def main() -> None:
     parser.add_argument("--refill", action="store_true", help="fill the data again")
     parser.add_argument("--explain", action="store_true", help="print query plans")
     args = parser.parse_args()
-    setup_django()
+    _common.setup_django(collectstatic=False)
     from doctors.models import DoctorProfile
 
     have = DoctorProfile.objects.filter(slug__startswith="bench-").count()

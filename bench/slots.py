@@ -21,40 +21,12 @@ slot list < 20 ms server time.
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench_slots"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-# Production settings (DEBUG off: no query log), minus what the test client lacks.
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ["SECURE_SSL_REDIRECT"] = "false"
-os.environ.setdefault("TASKS_BACKEND", "immediate")
+import _common
 
-
-def _throwaway_jwt_key() -> str:
-    """The settings want an API signing key; the benchmark signs nothing."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-if not os.environ.get("JWT_PRIVATE_KEY") and not os.environ.get("JWT_PRIVATE_KEY_FILE"):
-    os.environ["JWT_PRIVATE_KEY"] = _throwaway_jwt_key()
+_common.configure(database="clinic_bench_slots", host="testserver")
 
 DOCTORS = 1_000
 HORIZON_DAYS = 60
@@ -67,32 +39,6 @@ ZONES = [
     "Asia/Tokyo",
     "Australia/Sydney",
 ]
-
-
-def setup_django() -> None:
-    import django
-    import psycopg
-    from django.conf import settings
-
-    django.setup()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']}"
-        with psycopg.connect(conninfo + " dbname=postgres", autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
 
 
 def ms(seconds: float) -> float:
@@ -310,7 +256,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--refill", action="store_true", help="fill the data again")
     args = parser.parse_args()
-    setup_django()
+    _common.setup_django(collectstatic=False)
     from django.utils import timezone
 
     from appointments.models import Slot, WeeklyAvailability
