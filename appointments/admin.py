@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from accounts.admin_actions import ask_for_reason
 
 from . import services
 from .forms import CancelForm
@@ -103,16 +106,28 @@ class AppointmentAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Cancel appointments"),
-            "opts": self.model._meta,
-            "form": form,
-            "appointments": queryset.select_related("patient", "doctor__user"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/appointments/appointment/cancel_selected.html", context
+        return ask_for_reason(
+            self,
+            request,
+            action="cancel_selected",
+            form=form,
+            items=[
+                (
+                    appointment.pk,
+                    f"{date_format(localtime(appointment.starts_at), 'D j M Y, H:i')}"
+                    f" — {appointment.patient.full_name} <{appointment.patient.email}>"
+                    f" {_('with')} {appointment.doctor.user.full_name}"
+                    f" ({appointment.get_status_display()})",
+                )
+                for appointment in queryset.select_related("patient", "doctor__user")
+            ],
+            title=_("Cancel appointments"),
+            intro=_(
+                "These appointments will be cancelled. The patient and the doctor are "
+                "told, with the reason; future times become free again."
+            ),
+            submit=_("Cancel appointments"),
+            keep=_("Keep them"),
         )
 
 

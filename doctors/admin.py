@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from accounts.admin_actions import ask_for_reason
 
 from . import services
 from .forms import RejectionForm
@@ -153,17 +154,27 @@ class DoctorProfileAdmin(admin.ModelAdmin):
                     rejected += 1
             self._report(request, rejected, skipped, _("rejected"))
             return None
-        # The intermediate page: the reason, then the same action posted again.
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Reject applications"),
-            "opts": self.model._meta,
-            "form": form,
-            "profiles": queryset.select_related("user", "specialization"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/doctors/doctorprofile/reject_selected.html", context
+        return ask_for_reason(
+            self,
+            request,
+            action="reject_selected",
+            form=form,
+            items=[
+                (
+                    profile.pk,
+                    f"{profile.user.full_name} <{profile.user.email}> — "
+                    f"{profile.specialization}, {profile.city} "
+                    f"({profile.get_status_display()})",
+                )
+                for profile in queryset.select_related("user", "specialization")
+            ],
+            title=_("Reject applications"),
+            intro=_(
+                "These applications will be rejected. The applicants see the reason "
+                "and can fix their application and send it again."
+            ),
+            submit=_("Reject applications"),
+            keep=_("Cancel"),
         )
 
     def _report(self, request, done: int, skipped: int, verb: str) -> None:

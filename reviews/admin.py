@@ -1,14 +1,24 @@
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from accounts.admin_actions import ask_for_reason
 
 from . import services
 from .forms import HideForm
 from .models import Review
+
+
+def review_label(review: Review) -> str:
+    label = f"{review.rating}★ · {review.doctor} · {review.patient}"
+    if review.is_hidden:
+        label += f" ({_('already hidden')})"
+    if review.comment:
+        label += f": “{Truncator(review.comment).chars(120)}”"
+    return label
 
 
 @admin.register(Review)
@@ -78,17 +88,22 @@ class ReviewAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Hide reviews"),
-            "opts": self.model._meta,
-            "form": form,
-            "reviews": queryset.select_related("doctor__user", "patient"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action": "hide_selected",
-        }
-        return TemplateResponse(
-            request, "admin/reviews/review/hide_reviews.html", context
+        return ask_for_reason(
+            self,
+            request,
+            action="hide_selected",
+            form=form,
+            items=[
+                (review.pk, review_label(review))
+                for review in queryset.select_related("doctor__user", "patient")
+            ],
+            title=_("Hide reviews"),
+            intro=_(
+                "These reviews will leave the doctor's page and average. Each author "
+                "is notified with your reason."
+            ),
+            submit=_("Hide these reviews"),
+            keep=_("Cancel"),
         )
 
     @admin.action(description=_("Unhide selected"), permissions=["change"])
