@@ -148,3 +148,9 @@ def test_htmx_swaps_the_error_fragments_but_not_other_error_pages(client):
         assert first_rule(status)["swap"] is True, status
     for status in ("204", "403", "404", "500"):
         assert first_rule(status)["swap"] is False, status
+
+
+def test_no_template_comment_leaks_into_the_page(client):
+    body = client.get(reverse("home")).content.decode()
+    assert "{#" not in body
+    assert "{%" not in body
