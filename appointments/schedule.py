@@ -380,6 +380,7 @@ def update_booking_settings(
     min_notice: dt.timedelta,
     booking_horizon: dt.timedelta,
     auto_confirm: bool,
+    zone_name: str | None = None,
     now: dt.datetime | None = None,
 ) -> RegenerationResult:
     """Save the doctor's booking settings, then regenerate their slots."""
@@ -389,6 +390,7 @@ def update_booking_settings(
         min_notice=min_notice,
         booking_horizon=booking_horizon,
         auto_confirm=auto_confirm,
+        **({"timezone": zone_name} if zone_name else {}),
         updated_at=timezone.now(),
     )
     doctor.slot_minutes = slot_minutes
@@ -396,6 +398,8 @@ def update_booking_settings(
     doctor.min_notice = min_notice
     doctor.booking_horizon = booking_horizon
     doctor.auto_confirm = auto_confirm
+    if zone_name:
+        doctor.timezone = zone_name
     return regenerate_slots(doctor=doctor, now=now)
 
 
@@ -409,6 +413,7 @@ def save_schedule(
     min_notice: dt.timedelta,
     booking_horizon: dt.timedelta,
     auto_confirm: bool,
+    zone_name: str | None = None,
     now: dt.datetime | None = None,
 ) -> RegenerationResult:
     """The availability page's save: windows and settings together, one
@@ -420,6 +425,7 @@ def save_schedule(
         min_notice=min_notice,
         booking_horizon=booking_horizon,
         auto_confirm=auto_confirm,
+        **({"timezone": zone_name} if zone_name else {}),
         updated_at=timezone.now(),
     )
     doctor.refresh_from_db()

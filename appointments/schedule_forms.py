@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.timezones import timezone_choices
 from doctors.models import DoctorProfile
 
 from .models import Weekday
@@ -173,6 +174,14 @@ class BookingSettingsForm(forms.Form):
     auto_confirm = forms.BooleanField(
         label=_("Confirm bookings automatically"), required=False
     )
+    # Here, not on the profile page: moving the zone moves every future slot, and
+    # this page's save regenerates them. Empty keeps the current zone (API clients).
+    timezone = forms.ChoiceField(
+        label=_("Practice time zone"),
+        choices=[("", "—"), *timezone_choices()],
+        required=False,
+        help_text=_("Your weekly hours and time off are read in this zone."),
+    )
 
     @classmethod
     def initial_for(cls, doctor: DoctorProfile) -> dict:
@@ -182,6 +191,7 @@ class BookingSettingsForm(forms.Form):
             "min_notice_hours": int(doctor.min_notice.total_seconds() // 3600),
             "horizon_days": doctor.booking_horizon.days,
             "auto_confirm": doctor.auto_confirm,
+            "timezone": doctor.timezone,
         }
 
     def service_kwargs(self) -> dict:
@@ -192,6 +202,7 @@ class BookingSettingsForm(forms.Form):
             "min_notice": dt.timedelta(hours=data["min_notice_hours"]),
             "booking_horizon": dt.timedelta(days=data["horizon_days"]),
             "auto_confirm": data["auto_confirm"],
+            "zone_name": data["timezone"] or None,
         }
 
 

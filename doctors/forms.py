@@ -13,7 +13,6 @@ PROFILE_FIELDS = [
     "address",
     "city",
     "consultation_fee",
-    "timezone",
 ]
 
 
@@ -56,7 +55,9 @@ class ApplicationForm(DoctorProfileForm):
     """A user's application to be listed as a doctor."""
 
     class Meta(DoctorProfileForm.Meta):
-        fields = ["specialization", "license_number", *PROFILE_FIELDS]
+        # The zone is set once here; approved doctors change it on their
+        # availability page, whose save regenerates their slots.
+        fields = ["specialization", "license_number", *PROFILE_FIELDS, "timezone"]
         help_texts = {
             **DoctorProfileForm.Meta.help_texts,
             "license_number": _("Your medical license number; staff verify it."),

@@ -4,6 +4,7 @@ messages, regeneration after each save, the viewer's time zone, query counts."""
 import datetime as dt
 import re
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -125,6 +126,27 @@ def test_saving_hours_stores_windows_and_generates_slots(doctor_client, doctor):
     doctor.refresh_from_db()
     assert doctor.min_notice == dt.timedelta(hours=2)
     assert doctor.booking_horizon == dt.timedelta(days=14)
+
+
+def test_moving_the_practice_zone_moves_the_slots_with_it(doctor_client, doctor):
+    data = availability_data([(0, "09:00", "10:00")], timezone="Europe/Berlin")
+    doctor_client.post(AVAILABILITY, data)
+    doctor.refresh_from_db()
+    assert doctor.timezone == "Europe/Berlin"
+    starts = {
+        slot.starts_at.astimezone(ZoneInfo("Europe/Berlin")).time()
+        for slot in Slot.objects.filter(doctor=doctor)
+    }
+    assert starts == {dt.time(9, 0), dt.time(9, 30)}
+
+    doctor_client.post(AVAILABILITY, {**data, "timezone": "America/New_York"})
+    doctor.refresh_from_db()
+    assert doctor.timezone == "America/New_York"
+    starts = {
+        slot.starts_at.astimezone(ZoneInfo("America/New_York")).time()
+        for slot in Slot.objects.filter(doctor=doctor)
+    }
+    assert starts == {dt.time(9, 0), dt.time(9, 30)}
 
 
 def test_the_page_shows_saved_windows_and_settings(doctor_client, doctor):
