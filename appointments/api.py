@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import Conflict, validated
+from accounts.timezones import timezone_choices
 from doctors.models import DoctorProfile
 
 from . import ics, schedule, services
@@ -651,7 +652,12 @@ class BookingSettingsSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     """Weekly windows in the doctor's own wall-clock time, and booking settings."""
 
-    timezone = serializers.CharField(read_only=True)
+    timezone = serializers.ChoiceField(
+        choices=[name for name, _label in timezone_choices()],
+        required=False,
+        help_text="The practice's IANA time zone; leave out to keep it. Moving it "
+        "moves every future free slot with it.",
+    )
     windows = WindowSerializer(many=True)
     settings = BookingSettingsSerializer()
 
@@ -684,7 +690,11 @@ class AvailabilityView(APIView):
             "windows": WindowSerializer(
                 doctor.weekly_availability.order_by("weekday", "start_time"), many=True
             ).data,
-            "settings": BookingSettingsForm.initial_for(doctor),
+            "settings": {
+                name: value
+                for name, value in BookingSettingsForm.initial_for(doctor).items()
+                if name != "timezone"  # the top-level field
+            },
         }
 
     @extend_schema(
@@ -735,7 +745,12 @@ class AvailabilityView(APIView):
         if errors:
             raise exceptions.ValidationError(errors)
         settings_form = validated(
-            BookingSettingsForm(data=body.validated_data["settings"])
+            BookingSettingsForm(
+                data={
+                    **body.validated_data["settings"],
+                    "timezone": body.validated_data.get("timezone", ""),
+                }
+            )
         )
         schedule.save_schedule(
             doctor=doctor, windows=windows, **settings_form.service_kwargs()

@@ -2,6 +2,7 @@
 behind JSON, with 201/400/401/403/404/409."""
 
 import datetime as dt
+import zoneinfo
 from http import HTTPStatus
 
 import pytest
@@ -342,6 +343,37 @@ def test_read_and_replace_the_weekly_availability(doctor):
     doctor.refresh_from_db()
     assert doctor.auto_confirm
     assert Slot.objects.filter(doctor=doctor).exists()  # regenerated
+
+
+def test_replacing_the_availability_can_move_the_practice_zone(doctor):
+    api = ApiClient(doctor.user)
+    body = {
+        "timezone": "Asia/Tokyo",
+        "windows": [{"weekday": 1, "start_time": "09:00", "end_time": "10:00"}],
+        "settings": {
+            "slot_minutes": 30,
+            "buffer_minutes": 0,
+            "min_notice_hours": 0,
+            "horizon_days": 14,
+            "auto_confirm": False,
+        },
+    }
+    response = api.put("/api/v1/me/availability/", body)
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response.json()["timezone"] == "Asia/Tokyo"
+    assert "timezone" not in response.json()["settings"]
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    assert {
+        slot.starts_at.astimezone(tokyo).time()
+        for slot in Slot.objects.filter(doctor=doctor)
+    } == {dt.time(9), dt.time(9, 30)}
+    # Left out, the zone stays.
+    del body["timezone"]
+    api.put("/api/v1/me/availability/", body)
+    doctor.refresh_from_db()
+    assert doctor.timezone == "Asia/Tokyo"
+    bad = api.put("/api/v1/me/availability/", {**body, "timezone": "Mars/Base"})
+    assert bad.status_code == HTTPStatus.BAD_REQUEST
 
 
 def test_overlapping_windows_are_400(doctor):
