@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import Conflict, validated
-from accounts.timezones import timezone_choices
+from accounts.timezones import validate_timezone
 from doctors.models import DoctorProfile
 
 from . import ics, schedule, services
@@ -652,9 +652,9 @@ class BookingSettingsSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     """Weekly windows in the doctor's own wall-clock time, and booking settings."""
 
-    timezone = serializers.ChoiceField(
-        choices=[name for name, _label in timezone_choices()],
+    timezone = serializers.CharField(
         required=False,
+        validators=[validate_timezone],
         help_text="The practice's IANA time zone; leave out to keep it. Moving it "
         "moves every future free slot with it.",
     )
