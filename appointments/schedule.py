@@ -345,6 +345,32 @@ def _check_windows(windows: Sequence[Window]) -> None:
             raise ValueError(f"{before} overlaps {after}")
 
 
+def _store_windows(doctor: DoctorProfile, windows: Sequence[Window]) -> None:
+    WeeklyAvailability.objects.filter(doctor=doctor).delete()
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(
+            doctor=doctor,
+            weekday=window.weekday,
+            start_time=window.start_time,
+            end_time=window.end_time,
+        )
+        for window in windows
+    )
+
+
+def _store_settings(
+    doctor: DoctorProfile, *, zone_name: str | None, **booking_settings
+) -> None:
+    """Lock the doctor's row, write the booking settings (and the zone when given),
+    and refresh `doctor` from it."""
+    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).update(
+        **booking_settings,
+        **({"timezone": zone_name} if zone_name else {}),
+        updated_at=timezone.now(),
+    )
+    doctor.refresh_from_db()
+
+
 @transaction.atomic
 def replace_weekly_windows(
     *,
@@ -358,16 +384,7 @@ def replace_weekly_windows(
     form checks this; a ValueError here is a programming error)."""
     _check_windows(windows)
     DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
-    WeeklyAvailability.objects.filter(doctor=doctor).delete()
-    WeeklyAvailability.objects.bulk_create(
-        WeeklyAvailability(
-            doctor=doctor,
-            weekday=window.weekday,
-            start_time=window.start_time,
-            end_time=window.end_time,
-        )
-        for window in windows
-    )
+    _store_windows(doctor, windows)
     return regenerate_slots(doctor=doctor, now=now)
 
 
@@ -384,22 +401,15 @@ def update_booking_settings(
     now: dt.datetime | None = None,
 ) -> RegenerationResult:
     """Save the doctor's booking settings, then regenerate their slots."""
-    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).update(
+    _store_settings(
+        doctor,
+        zone_name=zone_name,
         slot_minutes=slot_minutes,
         buffer_minutes=buffer_minutes,
         min_notice=min_notice,
         booking_horizon=booking_horizon,
         auto_confirm=auto_confirm,
-        **({"timezone": zone_name} if zone_name else {}),
-        updated_at=timezone.now(),
     )
-    doctor.slot_minutes = slot_minutes
-    doctor.buffer_minutes = buffer_minutes
-    doctor.min_notice = min_notice
-    doctor.booking_horizon = booking_horizon
-    doctor.auto_confirm = auto_confirm
-    if zone_name:
-        doctor.timezone = zone_name
     return regenerate_slots(doctor=doctor, now=now)
 
 
@@ -419,26 +429,16 @@ def save_schedule(
     """The availability page's save: windows and settings together, one
     transaction, one regeneration."""
     _check_windows(windows)
-    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).update(
+    _store_settings(
+        doctor,
+        zone_name=zone_name,
         slot_minutes=slot_minutes,
         buffer_minutes=buffer_minutes,
         min_notice=min_notice,
         booking_horizon=booking_horizon,
         auto_confirm=auto_confirm,
-        **({"timezone": zone_name} if zone_name else {}),
-        updated_at=timezone.now(),
     )
-    doctor.refresh_from_db()
-    WeeklyAvailability.objects.filter(doctor=doctor).delete()
-    WeeklyAvailability.objects.bulk_create(
-        WeeklyAvailability(
-            doctor=doctor,
-            weekday=window.weekday,
-            start_time=window.start_time,
-            end_time=window.end_time,
-        )
-        for window in windows
-    )
+    _store_windows(doctor, windows)
     return regenerate_slots(doctor=doctor, now=now)
 
 
