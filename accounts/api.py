@@ -49,6 +49,20 @@ def validated(form: forms.BaseForm) -> forms.BaseForm:
     return form
 
 
+def page_example(name: str, *results: dict) -> OpenApiExample:
+    """An example answer of a paginated list: one page holding `results`."""
+    return OpenApiExample(
+        name,
+        value={
+            "count": len(results),
+            "next": None,
+            "previous": None,
+            "results": list(results),
+        },
+        response_only=True,
+    )
+
+
 class MeSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     avatar = serializers.ImageField(read_only=True)

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import Conflict, validated
+from accounts.api import Conflict, page_example, validated
 from accounts.timezones import validate_timezone
 from doctors.models import DoctorProfile
 
@@ -114,26 +114,18 @@ class FreeSlotsView(ListAPIView):
             ),
         ],
         examples=[
-            OpenApiExample(
+            page_example(
                 "Two free slots",
-                value={
-                    "count": 2,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 501,
-                            "starts_at": "2026-12-03T08:30:00Z",
-                            "ends_at": "2026-12-03T09:00:00Z",
-                        },
-                        {
-                            "id": 502,
-                            "starts_at": "2026-12-03T09:00:00Z",
-                            "ends_at": "2026-12-03T09:30:00Z",
-                        },
-                    ],
+                {
+                    "id": 501,
+                    "starts_at": "2026-12-03T08:30:00Z",
+                    "ends_at": "2026-12-03T09:00:00Z",
                 },
-                response_only=True,
+                {
+                    "id": 502,
+                    "starts_at": "2026-12-03T09:00:00Z",
+                    "ends_at": "2026-12-03T09:30:00Z",
+                },
             )
         ],
     )
@@ -339,15 +331,9 @@ class AppointmentListView(ListAPIView):
             ),
         ],
         examples=[
-            OpenApiExample(
+            page_example(
                 "One page",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [APPOINTMENT_EXAMPLE],
-                },
-                response_only=True,
+                APPOINTMENT_EXAMPLE,
             )
         ],
     )
@@ -790,22 +776,14 @@ class TimeOffListView(ListAPIView):
     @extend_schema(
         summary="My time off",
         examples=[
-            OpenApiExample(
+            page_example(
                 "A conference",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 9,
-                            "starts_at": "2026-12-10T00:00:00+01:00",
-                            "ends_at": "2026-12-12T00:00:00+01:00",
-                            "reason": "Conference",
-                        }
-                    ],
+                {
+                    "id": 9,
+                    "starts_at": "2026-12-10T00:00:00+01:00",
+                    "ends_at": "2026-12-12T00:00:00+01:00",
+                    "reason": "Conference",
                 },
-                response_only=True,
             )
         ],
     )
@@ -902,15 +880,9 @@ class DoctorDayView(ListAPIView):
             )
         ],
         examples=[
-            OpenApiExample(
+            page_example(
                 "One visit",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [APPOINTMENT_EXAMPLE],
-                },
-                response_only=True,
+                APPOINTMENT_EXAMPLE,
             )
         ],
     )

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import Conflict, validated
+from accounts.api import Conflict, page_example, validated
 
 from . import services
 from .filters import AVAILABLE_WITHIN_CHOICES, SORT_CHOICES, DoctorFilter
@@ -159,15 +159,9 @@ class DoctorListView(ListAPIView):
         summary="Find doctors",
         parameters=DIRECTORY_PARAMETERS,
         examples=[
-            OpenApiExample(
+            page_example(
                 "One page",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [DOCTOR_EXAMPLE],
-                },
-                response_only=True,
+                DOCTOR_EXAMPLE,
             )
         ],
     )

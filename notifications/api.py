@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import page_example
+
 from . import services
 from .forms import EmailPreferencesForm
 from .models import Notification
@@ -53,15 +55,9 @@ class NotificationListView(ListAPIView):
     @extend_schema(
         summary="My notifications",
         examples=[
-            OpenApiExample(
+            page_example(
                 "One page",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [NOTIFICATION_EXAMPLE],
-                },
-                response_only=True,
+                NOTIFICATION_EXAMPLE,
             )
         ],
     )
