@@ -127,3 +127,25 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def bench_doctor(user, n: int, *, prefix: str, **fields):
+    """An unsaved approved DoctorProfile for bench data; `fields` override."""
+    from doctors.models import DoctorProfile
+
+    return DoctorProfile(
+        **{
+            "user": user,
+            "slug": f"{prefix}-{n}",
+            "status": DoctorProfile.Status.APPROVED,
+            "license_number": f"{prefix.upper()}-{n:06d}",
+            "bio": "Bench doctor.",
+            "qualifications": "MD",
+            "years_of_experience": 10,
+            "clinic_name": "Bench Clinic",
+            "address": f"{n} Main Street",
+            "city": "Bench",
+            "consultation_fee": 60,
+            **fields,
+        }
+    )

@@ -77,22 +77,15 @@ def fill() -> tuple[str, str]:
             for n in range(DOCTORS)
         )
         doctors = DoctorProfile.objects.bulk_create(
-            DoctorProfile(
-                user=user,
-                slug=f"{MARK}-{n}",
-                status=DoctorProfile.Status.APPROVED,
+            _common.bench_doctor(
+                user,
+                n,
+                prefix=MARK,
                 specialization=specializations[n % len(specializations)],
-                license_number=f"BA-{n:06d}",
-                bio="Bench doctor.",
-                qualifications="MD",
                 years_of_experience=n % 40,
-                clinic_name="Bench Clinic",
-                address=f"{n} Main Street",
                 city=f"City {n % 12}",
                 consultation_fee=50 + n % 50,
                 followers_count=n % 17,
-                min_notice=dt.timedelta(hours=2),
-                booking_horizon=dt.timedelta(days=60),
             )
             for n, user in enumerate(users)
         )

@@ -77,20 +77,11 @@ def fill():
             for n in range(10)
         )
         doctors = DoctorProfile.objects.bulk_create(
-            DoctorProfile(
-                user=user,
-                slug=f"{MARK}-{n}",
-                status=DoctorProfile.Status.APPROVED,
+            _common.bench_doctor(
+                user,
+                n,
+                prefix=MARK,
                 specialization=specialization,
-                license_number=f"BB-{n:06d}",
-                bio="Bench doctor.",
-                qualifications="MD",
-                years_of_experience=10,
-                clinic_name="Bench Clinic",
-                address=f"{n} Main Street",
-                city="Bench",
-                consultation_fee=60,
-                min_notice=dt.timedelta(hours=2),
                 booking_horizon=dt.timedelta(days=90),
             )
             for n, user in enumerate(doctor_users)

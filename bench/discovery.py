@@ -112,17 +112,13 @@ def fill(rng: random.Random) -> None:
         for _patient, index in follows:
             followers[index] += 1
         doctors = DoctorProfile.objects.bulk_create(
-            DoctorProfile(
-                user=user,
-                slug=f"bench-{n}",
-                status=DoctorProfile.Status.APPROVED,
+            _common.bench_doctor(
+                user,
+                n,
+                prefix="bench",
                 specialization=rng.choice(specializations),
-                license_number=f"B-{n:06d}",
-                bio="Bench doctor.",
-                qualifications="MD",
                 years_of_experience=rng.randrange(1, 40),
                 clinic_name=f"{rng.choice(LAST)} {rng.choice(KINDS)}",
-                address=f"{n} Main Street",
                 city=rng.choice(CITIES),
                 consultation_fee=rng.randrange(40, 200),
                 timezone="Europe/Berlin",

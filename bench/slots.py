@@ -76,23 +76,12 @@ def fill() -> list:
             for n in range(DOCTORS)
         )
         doctors = DoctorProfile.objects.bulk_create(
-            DoctorProfile(
-                user=user,
-                slug=f"bench-slots-{n}",
-                status=DoctorProfile.Status.APPROVED,
+            _common.bench_doctor(
+                user,
+                n,
+                prefix="bench-slots",
                 specialization=specialization,
-                license_number=f"BS-{n:06d}",
-                bio="Bench doctor.",
-                qualifications="MD",
-                years_of_experience=10,
-                clinic_name="Bench Clinic",
-                address=f"{n} Main Street",
-                city="Bench",
-                consultation_fee=60,
                 timezone=ZONES[n % len(ZONES)],
-                slot_minutes=30,
-                buffer_minutes=0,
-                min_notice=dt.timedelta(hours=2),
                 booking_horizon=dt.timedelta(days=HORIZON_DAYS),
             )
             for n, user in enumerate(users)
