@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -56,6 +56,15 @@ class DoctorProfileQuerySet(models.QuerySet):
             return self.filter(Q(status=DoctorProfile.Status.APPROVED) | Q(user=user))
         return self.approved()
 
+    def next_free_stale(self, now: datetime) -> "DoctorProfileQuerySet":
+        """Doctors whose stored next free slot may no longer be right at `now`."""
+        return self.filter(
+            Q(next_free_checked_at__isnull=True)
+            | Q(next_free_checked_at__gt=now)
+            | Q(next_free_at__lt=models.Value(now) + models.F("min_notice"))
+            | Q(next_free_hold_ends_at__lte=now)
+        )
+
     def with_follow_state(self, user) -> "DoctorProfileQuerySet":
         """Annotate `is_followed`: whether `user` follows each doctor."""
         if not user.is_authenticated:
@@ -65,6 +74,21 @@ class DoctorProfileQuerySet(models.QuerySet):
                 Follow.objects.filter(patient=user, doctor=models.OuterRef("pk"))
             )
         )
+
+
+def next_free_is_current(now: datetime) -> Q:
+    """Whether a doctor's stored next free slot is still right at `now`: checked
+    before `now` (not by a clock ahead of this one), the slot still past the
+    notice, and no hold on an earlier slot ended since. The negation of
+    `DoctorProfileQuerySet.next_free_stale`."""
+    return (
+        Q(next_free_checked_at__lte=now)
+        & (
+            Q(next_free_at__isnull=True)
+            | Q(next_free_at__gte=models.Value(now) + models.F("min_notice"))
+        )
+        & (Q(next_free_hold_ends_at__isnull=True) | Q(next_free_hold_ends_at__gt=now))
+    )
 
 
 class DoctorProfile(models.Model):
@@ -157,6 +181,24 @@ class DoctorProfile(models.Model):
     )
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
 
+    # The start of the doctor's first bookable slot, as of `next_free_checked_at`
+    # (None: no free slot then), so the directory sorts and filters on a column
+    # instead of searching every doctor's slots. Every write to the doctor's slots
+    # refreshes it with the doctor's row locked (appointments.schedule.
+    # refresh_next_free). Time alone can only make it stale in two ways, which the
+    # directory checks (`next_free_is_current`): the slot passes the minimum
+    # notice, or a hold on an earlier slot ends (`next_free_hold_ends_at`, the
+    # first end of a hold on a slot still ahead of the notice).
+    next_free_at = models.DateTimeField(
+        _("next free slot"), null=True, blank=True, editable=False
+    )
+    next_free_hold_ends_at = models.DateTimeField(
+        _("first hold ends"), null=True, blank=True, editable=False
+    )
+    next_free_checked_at = models.DateTimeField(
+        _("next free slot checked at"), null=True, blank=True, editable=False
+    )
+
     created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -197,8 +239,30 @@ class DoctorProfile(models.Model):
             ),
         ]
 
+    # Written only by their services, with the row locked. A save of a profile
+    # loaded earlier (an edit form, the admin) must not put old values back.
+    DERIVED_FIELDS = frozenset(
+        {
+            "followers_count",
+            "rating_avg",
+            "rating_count",
+            "next_free_at",
+            "next_free_hold_ends_at",
+            "next_free_checked_at",
+        }
+    )
+
     def __str__(self) -> str:
         return str(self.user)
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.DERIVED_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("doctors:detail", args=[self.slug])
