@@ -307,5 +307,8 @@ def seed_appointments(stdout) -> list:
                     reason=DEMO_REASONS["today"],
                 )
                 created += 1
+    # The demo books its slots directly, not through the services: store the
+    # doctors' next free slots as a booking would.
+    schedule.refresh_next_free(schedule.lock_doctors(d.pk for d in doctors), now=now)
     stdout.write(f"Appointments: {created} demo appointments in every status.")
     return []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from doctors.models import DoctorProfile
@@ -303,12 +303,82 @@ def regenerate_slots(
         flagged += Slot.objects.filter(pk__in=to_flag).update(outside_schedule=True)
     if to_unflag:
         Slot.objects.filter(pk__in=to_unflag).update(outside_schedule=False)
+    refresh_next_free([doctor.pk], now=now)
     return RegenerationResult(
         created=len(to_create),
         removed=removed,
         flagged=flagged,
         unflagged=len(to_unflag),
     )
+
+
+# --- The stored next free slot (DoctorProfile.next_free_at) ------------------------
+
+
+def lock_doctors(doctor_ids: Iterable[int]) -> list[int]:
+    """Lock the doctors' rows in id order and return the ids that exist.
+
+    The first lock of every write to a doctor's slots (then the slot, then the
+    patient, then the appointment), so the refresh at its end runs after every
+    other write to those slots has committed, and two writes cannot deadlock."""
+    return list(
+        DoctorProfile.objects.select_for_update()
+        .filter(pk__in=set(doctor_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def refresh_next_free(doctor_ids: Sequence[int], *, now: dt.datetime) -> None:
+    """Store each doctor's first bookable slot at `now` and the first end of a hold
+    that could make an earlier one bookable (see `DoctorProfile.next_free_at`).
+
+    Call inside the transaction that changed the slots, with the doctors' rows
+    locked (`lock_doctors`). One UPDATE for all of them."""
+    ahead = Slot.objects.filter(
+        doctor=OuterRef("pk"),
+        is_booked=False,
+        outside_schedule=False,
+        starts_at__gte=Value(now) + OuterRef("min_notice"),
+    )
+    first_free = ahead.free(now).order_by("starts_at").values("starts_at")[:1]
+    first_hold_end = (
+        ahead.filter(held_until__gt=now).order_by("held_until").values("held_until")
+    )[:1]
+    DoctorProfile.objects.filter(pk__in=doctor_ids).update(
+        next_free_at=Subquery(first_free),
+        next_free_hold_ends_at=Subquery(first_hold_end),
+        next_free_checked_at=now,
+    )
+
+
+def refresh_stale_next_free(
+    *, now: dt.datetime | None = None, batch_size: int = 500
+) -> int:
+    """Refresh every doctor whose stored next free slot went stale with time (it
+    passed the notice, or a hold ended) or was never computed; returns how many.
+
+    Run every minute (`refresh_next_free` command). The directory is exact
+    without it, but computes stale doctors from their slots, which is slower.
+    Batches of `batch_size`, each its own short transaction; a doctor locked by a
+    booking right now is skipped, as that booking refreshes them itself."""
+    now = now or timezone.now()
+    refreshed = 0
+    after = 0
+    while True:
+        with transaction.atomic():
+            doctor_ids = list(
+                DoctorProfile.objects.next_free_stale(now)
+                .filter(pk__gt=after)
+                .order_by("pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not doctor_ids:
+                return refreshed
+            refresh_next_free(doctor_ids, now=now)
+        refreshed += len(doctor_ids)
+        after = doctor_ids[-1]
 
 
 def _insert_slots(doctor_id: int, slots: list[Interval]) -> None:

@@ -1,10 +1,12 @@
 """Booking and the appointment lifecycle: every write to a slot or an appointment.
 
-Locks are always taken in the same order — slot(s) by id, then the patient's user
-row, then the appointment — so no two paths can deadlock, and every state change
-is a compare-and-set (`filter(pk=..., status=old).update(...)`): 0 rows means
-someone else won. Notifications are written inside the same transaction; their
-emails go out only once it commits.
+Locks are always taken in the same order — the doctor's profile row(s) by id,
+then slot(s) by id, then the patient's user row, then the appointment — so no two
+paths can deadlock, and every state change is a compare-and-set
+(`filter(pk=..., status=old).update(...)`): 0 rows means someone else won. A write
+that changes a slot ends by storing the doctor's next free slot
+(`schedule.refresh_next_free`) under that first lock. Notifications are written
+inside the same transaction; their emails go out only once it commits.
 """
 
 import datetime as dt
@@ -22,6 +24,7 @@ from notifications.services import notify
 
 from . import ics
 from .models import Appointment, AppointmentEvent, Slot, TimeOff
+from .schedule import lock_doctors, refresh_next_free
 
 Status = Appointment.Status
 
@@ -154,6 +157,11 @@ def _hours(delta: dt.timedelta) -> str:
     return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
 
 
+def _doctor_of_slot(slot_id) -> int | None:
+    # A slot never changes doctor: read before any lock, to lock the doctor first.
+    return Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
+
+
 def _lock_slot(slot_id) -> Slot | None:
     return (
         Slot.objects.select_for_update(of=("self",))
@@ -240,6 +248,11 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
     see the slot as unavailable until the hold expires or is released.
     Raises BookingError (SlotUnavailable or a BookingRefused)."""
     now = now or timezone.now()
+    doctor_id = _doctor_of_slot(slot_id)
+    # The doctors of the patient's other holds are locked too (they get a slot
+    # back). A hold made meanwhile with yet another doctor is left to expire.
+    held_with = Slot.objects.filter(held_by=patient).values_list("doctor_id", flat=True)
+    doctor_ids = lock_doctors([doctor_id, *held_with])
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
@@ -250,25 +263,28 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
     # while it waits for the patient lock held here, would deadlock).
     others = (
         Slot.objects.select_for_update(skip_locked=True)
-        .filter(held_by=patient)
+        .filter(held_by=patient, doctor_id__in=doctor_ids)
         .exclude(pk=slot.pk)
         .values_list("pk", flat=True)
     )
     Slot.objects.filter(pk__in=list(others)).update(held_by=None, held_until=None)
     slot.held_by, slot.held_until = patient, now + HOLD_DURATION
     Slot.objects.filter(pk=slot.pk).update(held_by=patient, held_until=slot.held_until)
+    refresh_next_free(doctor_ids, now=now)
     return slot
 
 
 @transaction.atomic
 def release_hold(*, patient: User, slot_id: int) -> bool:
     """Give back the patient's hold on the slot. Returns whether there was one."""
+    doctor_ids = lock_doctors([_doctor_of_slot(slot_id)])
     slot = _lock_slot(slot_id)
     if slot is None or slot.held_by_id != patient.pk:
         return False
     Slot.objects.filter(pk=slot.pk, held_by=patient).update(
         held_by=None, held_until=None
     )
+    refresh_next_free(doctor_ids, now=timezone.now())
     return True
 
 
@@ -288,6 +304,7 @@ def book(
     last guard: its IntegrityError becomes SlotUnavailable too.
     Raises SlotUnavailable or a BookingRefused."""
     now = now or timezone.now()
+    lock_doctors([_doctor_of_slot(slot_id)])
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
@@ -311,6 +328,7 @@ def book(
     Slot.objects.filter(pk=slot.pk).update(
         is_booked=True, held_by=None, held_until=None
     )
+    refresh_next_free([doctor.pk], now=now)
     _event(
         appointment,
         actor=patient,
@@ -467,14 +485,16 @@ def allowed_actions(
 
 
 def _lock_appointment(appointment_id: int) -> tuple[Slot, Appointment]:
-    """Lock the appointment's slot, then the appointment (the one lock order)."""
-    slot_id = (
+    """Lock the doctor, the appointment's slot, then the appointment (the one lock
+    order)."""
+    slot_id, doctor_id = (
         Appointment.objects.filter(pk=appointment_id)
-        .values_list("slot_id", flat=True)
+        .values_list("slot_id", "doctor_id")
         .first()
-    )
+    ) or (None, None)
     if slot_id is None:
         raise TransitionRefused(_("That appointment does not exist."))
+    lock_doctors([doctor_id])
     slot = _lock_slot(slot_id)
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
@@ -515,6 +535,7 @@ def _transition(
         Slot.objects.filter(pk=slot.pk, outside_schedule=False).update(
             is_booked=False, held_by=None, held_until=None
         )
+        refresh_next_free([appointment.doctor_id], now=now)
     _event(
         appointment,
         actor=user,
@@ -665,15 +686,16 @@ def reschedule(
     appointment goes back to pending unless the doctor auto-confirms; the doctor
     is told. Raises TransitionRefused, SlotUnavailable or a BookingRefused."""
     now = now or timezone.now()
-    old_slot_id = (
+    old_slot_id, doctor_id = (
         Appointment.objects.filter(pk=appointment_id, patient=patient)
-        .values_list("slot_id", flat=True)
+        .values_list("slot_id", "doctor_id")
         .first()
-    )
+    ) or (None, None)
     if old_slot_id is None:
         raise TransitionRefused(_("That appointment does not exist."))
     if int(new_slot_id) == old_slot_id:
         raise TransitionRefused(_("That is the time you already have."))
+    lock_doctors([doctor_id])
     slots = {pk: _lock_slot(pk) for pk in sorted([old_slot_id, int(new_slot_id)])}
     old_slot, new_slot = slots[old_slot_id], slots[int(new_slot_id)]
     if new_slot is None:
@@ -727,6 +749,7 @@ def reschedule(
         Slot.objects.filter(pk=old_slot.pk, outside_schedule=False).update(
             is_booked=False
         )
+    refresh_next_free([doctor_id], now=now)
     old_start = appointment.starts_at
     appointment.refresh_from_db()
     doctor = appointment.doctor

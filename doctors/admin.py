@@ -52,14 +52,23 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ("languages",)
     actions = ["approve_selected", "reject_selected"]
     # Status moves only through the actions, which call the services (group
-    # membership, notification); the counters only through their services.
+    # membership, notification); the counters only through their services; the
+    # schedule only on the doctor's availability page, whose save regenerates the
+    # slots and stores the next free one.
     readonly_fields = (
         "status",
         "rejection_reason",
         "reviewed_at",
+        "timezone",
+        "slot_minutes",
+        "buffer_minutes",
+        "min_notice",
+        "booking_horizon",
         "followers_count",
         "rating_avg",
         "rating_count",
+        "next_free_at",
+        "next_free_checked_at",
         "created_at",
         "updated_at",
     )
@@ -109,6 +118,8 @@ class DoctorProfileAdmin(admin.ModelAdmin):
                     "followers_count",
                     "rating_avg",
                     "rating_count",
+                    "next_free_at",
+                    "next_free_checked_at",
                     "reviewed_at",
                     "created_at",
                     "updated_at",

@@ -11,9 +11,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from appointments import services
+from appointments import schedule, services
 from appointments.models import Appointment, Slot
 from appointments.tests.factories import AppointmentFactory, SlotFactory
+from doctors.models import DoctorProfile, next_free_is_current
+from doctors.selectors import directory
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -147,3 +149,48 @@ def test_one_patient_holding_two_slots_at_once_keeps_one_hold(round_):
 
     assert [outcome for outcome, _ in results] == ["ok", "ok"]
     assert Slot.objects.filter(held_by=patient).count() == 1
+
+
+@pytest.mark.parametrize("round_", range(6))
+def test_racing_slot_writes_leave_each_stored_next_free_slot_exact(round_):
+    """Holds, a release, bookings, a cancellation, a hold moving to another doctor
+    and the refresh cron, all at once on two doctors: no deadlock, no error, and
+    afterwards each doctor's stored next free slot is current and right."""
+    first, second = DoctorProfileFactory(), DoctorProfileFactory()
+    mine = [free_slot(first, in_days(1 + index / 10)) for index in range(4)]
+    theirs = [free_slot(second, in_days(1 + index / 10)) for index in range(2)]
+    patients = UserFactory.create_batch(6)
+    cancelled = AppointmentFactory(
+        slot=mine[0], patient=patients[0], status=Appointment.Status.CONFIRMED
+    )
+    Slot.objects.filter(pk=mine[0].pk).update(is_booked=True)
+    services.hold(patient=patients[5], slot_id=mine[3].pk)  # moves to `theirs`
+    services.hold(patient=patients[4], slot_id=theirs[1].pk)  # to release
+    DoctorProfile.objects.update(next_free_checked_at=None)  # work for the cron
+
+    results = race(
+        lambda: services.cancel(user=patients[0], appointment_id=cancelled.pk),
+        lambda: services.hold(patient=patients[1], slot_id=mine[1].pk),
+        lambda: services.book(patient=patients[2], slot_id=mine[1].pk, reason="Me"),
+        lambda: services.book(patient=patients[3], slot_id=mine[2].pk, reason="Me"),
+        lambda: services.release_hold(patient=patients[4], slot_id=theirs[1].pk),
+        lambda: services.hold(patient=patients[5], slot_id=theirs[0].pk),
+        lambda: schedule.refresh_stale_next_free(batch_size=1),
+    )
+
+    assert [value for outcome, value in results if outcome == "error"] == []
+    now = timezone.now()
+    for doctor in (first, second):
+        assert (
+            DoctorProfile.objects.filter(pk=doctor.pk)
+            .filter(next_free_is_current(now))
+            .exists()
+        )
+        expected = (
+            Slot.objects.bookable(now)
+            .filter(doctor=doctor)
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+        assert directory(now=now).get(pk=doctor.pk).next_available == expected

@@ -30,3 +30,29 @@ def test_seed_demo_creates_logins_and_is_idempotent(capsys):
 def test_seed_demo_mails_nobody(mailoutbox):
     call_command("seed_demo")
     assert mailoutbox == []
+
+
+def test_seed_demo_stores_every_doctors_next_free_slot():
+    """The demo books slots directly: it must leave the stored value exact."""
+    from django.utils import timezone
+
+    from appointments.models import Slot
+    from doctors.models import DoctorProfile, next_free_is_current
+    from doctors.selectors import directory
+
+    call_command("seed_demo")
+    now = timezone.now()
+    doctors = DoctorProfile.objects.approved()
+    assert doctors.filter(next_free_is_current(now)).count() == doctors.count()
+    booked_ahead = Slot.objects.filter(is_booked=True, starts_at__gt=now)
+    assert booked_ahead.exists()
+    for doctor in directory(now=now):
+        first = (
+            Slot.objects.bookable(now)
+            .filter(doctor=doctor)
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+        assert doctor.next_available == first
+        assert doctor.next_available is None or doctor.next_free_at == first

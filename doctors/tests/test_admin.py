@@ -85,13 +85,16 @@ def test_rejecting_asks_for_a_reason_on_an_intermediate_page(admin_client):
     assert pending.rejection_reason == "License not found."
 
 
-def test_status_and_counters_are_read_only_in_the_form(admin_client, doctor):
+def test_status_counters_and_schedule_are_read_only_in_the_form(admin_client, doctor):
     response = admin_client.get(
         reverse("admin:doctors_doctorprofile_change", args=[doctor.pk])
     )
     form = response.context["adminform"].form
-    assert "status" not in form.fields
-    assert "followers_count" not in form.fields
+    # The schedule changes only where its slots (and next free one) follow.
+    for name in ("status", "followers_count", "min_notice", "slot_minutes"):
+        assert name not in form.fields
+    assert "bio" in form.fields
+    assert b"Next free slot" in response.content
 
 
 @pytest.mark.parametrize(
