@@ -196,33 +196,23 @@ class DoctorFilter(django_filters.FilterSet):
         return queryset.filter(languages=self._language_ids[value])
 
     def filter_available_within(self, queryset, name, value):
-        # Applied last, in filter_queryset: the next-available sort's fast path
-        # needs the doctors before this filter and the time bound on its own.
-        self.available_before = self.now + timedelta(days=int(value))
-        return queryset
+        before = self.now + timedelta(days=int(value))
+        return queryset.filter(next_available__lt=before)
 
     def filter_sort(self, queryset, name, value):
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        self.available_before: datetime | None = None
-        queryset = super().filter_queryset(queryset)
-        self.qs_any_time = queryset  # everything but "available within"
-        if self.available_before is not None:
-            queryset = queryset.filter(next_available__lt=self.available_before)
-        return queryset.order_by(*SORTS[self.sort_key])
-
-    def next_available_page(self, *, offset: int, limit: int) -> list:
-        """One page of the next-available sort, by its fast path (see
-        `selectors.by_next_available`); the same doctors as `qs[offset:...]`."""
-        return selectors.by_next_available(
-            self.qs,
-            candidates=self.qs_any_time,
-            before=self.available_before,
-            now=self.now,
-            offset=offset,
-            limit=limit,
-        )
+        queryset = super().filter_queryset(queryset).order_by(*SORTS[self.sort_key])
+        if self.sort_key == "next_available":
+            # PostgreSQL joins before it sorts, so sorting by a computed time took
+            # every doctor through the user and specialization joins (20 ms at
+            # 10,000 doctors): sort the doctors alone, then fetch the page's
+            # users and specializations (one query each).
+            queryset = queryset.select_related(None).prefetch_related(
+                "user", "specialization"
+            )
+        return queryset
 
     @property
     def sort_key(self) -> str:

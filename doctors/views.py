@@ -38,10 +38,6 @@ def _directory(
     filterset = DoctorFilter(data, request=request)
     paginator = Paginator(filterset.qs, DOCTORS_PER_PAGE)
     page = paginator.get_page(data.get("page"))
-    if filterset.sort_key == "next_available" and paginator.count:
-        page.object_list = filterset.next_available_page(
-            offset=page.start_index() - 1, limit=DOCTORS_PER_PAGE
-        )
 
     # "Remove this filter" links for the empty state (the page's own
     # specialization is not a filter there: it is the page).
