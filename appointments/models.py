@@ -145,11 +145,6 @@ class Slot(models.Model):
                 condition=Q(is_booked=False),
                 name="slot_unbooked_by_doctor",
             ),
-            models.Index(
-                fields=["starts_at"],
-                condition=Q(is_booked=False),
-                name="slot_unbooked_by_start",
-            ),
         ]
 
     def __str__(self) -> str:
