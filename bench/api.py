@@ -60,6 +60,7 @@ def fill() -> tuple[str, str]:
 
     from accounts.models import Role, User
     from appointments.models import Slot
+    from appointments.schedule import refresh_stale_next_free
     from doctors.models import DoctorProfile, Specialization
 
     with transaction.atomic():
@@ -99,6 +100,8 @@ def fill() -> tuple[str, str]:
             for day in range(1, 31)
             for n in range(16)
         )
+        # As regeneration and the refresh_next_free cron would have.
+        refresh_stale_next_free()
         patient = User.objects.create_user(
             email=f"patient@{MARK}.example", password=PASSWORD, full_name="Bench P"
         )
