@@ -47,7 +47,13 @@ def _appointments(user):
     return (
         Appointment.objects.visible_to(user)
         .select_related(
-            "doctor__user", "doctor__specialization", "patient", "cancelled_by"
+            # "review": the reverse one-to-one of the reviews app, joined by name
+            # so each completed visit knows whether it was reviewed.
+            "doctor__user",
+            "doctor__specialization",
+            "patient",
+            "cancelled_by",
+            "review",
         )
         .prefetch_related(
             Prefetch(

@@ -513,3 +513,33 @@ def test_the_directory_sorts_by_rating_and_shows_it_on_cards(client, patient):
     assert "4.5 · 2 reviews" in html
     assert "2.0 · 1 review" in html
     assert unrated.rating_count == 0
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_my_past_visits_offer_a_review_or_show_the_one_written(
+    client, count, django_assert_max_num_queries
+):
+    """One link per completed visit: "See your review" once written, else "Write
+    a review"; the page costs the same queries however many there are."""
+    patient = UserFactory()
+    client.force_login(patient)
+    start = timezone.now() - timedelta(days=count + 1)
+    visits = [
+        AppointmentFactory(
+            patient=patient,
+            slot__starts_at=start + timedelta(days=n),
+            status=Appointment.Status.COMPLETED,
+        )
+        for n in range(count)
+    ]
+    reviewed = [ReviewFactory(appointment=visit) for visit in visits[::2]]
+    # Session, user, groups (navbar), unread bell, count, appointments, events.
+    with django_assert_max_num_queries(7):
+        html = client.get(reverse("appointments:list") + "?tab=past").content.decode()
+    for review in reviewed:
+        assert review.get_absolute_url() in html
+        assert create_url(review.appointment) not in html
+    for visit in visits[1::2]:
+        assert create_url(visit) in html
+    assert html.count("See your review") == len(reviewed)
+    assert html.count("Write a review") == count - len(reviewed)
