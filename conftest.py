@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from doctors.tests.factories import DoctorProfileFactory
@@ -106,6 +107,10 @@ def page(live_server, monkeypatch):
         tab.set_default_timeout(10_000)
         yield tab
         browser.close()
+        # The test's ORM calls ran inside Playwright's context, where Django's
+        # per-context connection handler opened a connection of its own: close
+        # it, or it outlives the test and blocks dropping the test database.
+        connections.close_all()
 
 
 def pytest_runtest_setup(item):
