@@ -57,13 +57,9 @@ class DoctorProfileQuerySet(models.QuerySet):
         return self.approved()
 
     def next_free_stale(self, now: datetime) -> "DoctorProfileQuerySet":
-        """Doctors whose stored next free slot may no longer be right at `now`."""
-        return self.filter(
-            Q(next_free_checked_at__isnull=True)
-            | Q(next_free_checked_at__gt=now)
-            | Q(next_free_at__lt=models.Value(now) + models.F("min_notice"))
-            | Q(next_free_hold_ends_at__lte=now)
-        )
+        """Doctors whose stored next free slot may no longer be right at `now`
+        (or was never stored)."""
+        return self.exclude(next_free_is_current(now))
 
     def with_follow_state(self, user) -> "DoctorProfileQuerySet":
         """Annotate `is_followed`: whether `user` follows each doctor."""
@@ -79,8 +75,7 @@ class DoctorProfileQuerySet(models.QuerySet):
 def next_free_is_current(now: datetime) -> Q:
     """Whether a doctor's stored next free slot is still right at `now`: checked
     before `now` (not by a clock ahead of this one), the slot still past the
-    notice, and no hold on an earlier slot ended since. The negation of
-    `DoctorProfileQuerySet.next_free_stale`."""
+    notice, and no hold on an earlier slot ended since."""
     return (
         Q(next_free_checked_at__lte=now)
         & (
