@@ -8,6 +8,18 @@ from appointments.models import Appointment, Slot, TimeOff, WeeklyAvailability
 from doctors.tests.factories import DoctorProfileFactory
 
 
+def first_bookable_start(doctor, now: dt.datetime) -> dt.datetime | None:
+    """The doctor's next free time by the rule itself, straight from the slots:
+    what the stored next free slot and the directory must agree with."""
+    return (
+        Slot.objects.bookable(now)
+        .filter(doctor=doctor)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+
+
 def tomorrow_at(hour: int, minute: int = 0) -> dt.datetime:
     day = timezone.now().date() + dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from appointments import schedule, services
 from appointments.models import Slot
-from appointments.tests.factories import SlotFactory
+from appointments.tests.factories import SlotFactory, first_bookable_start
 from doctors.models import DoctorProfile, next_free_is_current
 from doctors.selectors import directory
 from doctors.tests.factories import DoctorProfileFactory
@@ -27,17 +27,6 @@ HOUR = dt.timedelta(hours=1)
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def first_bookable(doctor, now) -> dt.datetime | None:
-    """The rule itself, straight from the slots."""
-    return (
-        Slot.objects.bookable(now)
-        .filter(doctor=doctor)
-        .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
 
 
 def stored_is_current(doctor, now) -> bool:
@@ -56,7 +45,7 @@ def assert_exact(doctor, now=None):
     """The stored value is current and the directory shows the true first slot."""
     now = now or timezone.now()
     assert stored_is_current(doctor, now)
-    assert directory_next(doctor, now) == first_bookable(doctor, now)
+    assert directory_next(doctor, now) == first_bookable_start(doctor, now)
 
 
 def doctor_with_slots(hours=(3, 4, 5, 30, 54)):
@@ -279,7 +268,7 @@ def test_random_writes_and_time_never_make_the_directory_wrong(frozen, seed):
         except (services.BookingError, services.TransitionRefused):
             pass
         for doctor in doctors:
-            assert directory_next(doctor, now) == first_bookable(doctor, now)
+            assert directory_next(doctor, now) == first_bookable_start(doctor, now)
     schedule.refresh_stale_next_free()
     for doctor in doctors:
         assert_exact(doctor, now)

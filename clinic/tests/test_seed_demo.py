@@ -37,6 +37,7 @@ def test_seed_demo_stores_every_doctors_next_free_slot():
     from django.utils import timezone
 
     from appointments.models import Slot
+    from appointments.tests.factories import first_bookable_start
     from doctors.models import DoctorProfile, next_free_is_current
     from doctors.selectors import directory
 
@@ -47,12 +48,6 @@ def test_seed_demo_stores_every_doctors_next_free_slot():
     booked_ahead = Slot.objects.filter(is_booked=True, starts_at__gt=now)
     assert booked_ahead.exists()
     for doctor in directory(now=now):
-        first = (
-            Slot.objects.bookable(now)
-            .filter(doctor=doctor)
-            .order_by("starts_at")
-            .values_list("starts_at", flat=True)
-            .first()
-        )
+        first = first_bookable_start(doctor, now)
         assert doctor.next_available == first
         assert doctor.next_available is None or doctor.next_free_at == first
