@@ -116,10 +116,18 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key():
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["manage.py", "check", "--deploy"],
+        ["-c", "import clinic.wsgi"],  # what gunicorn and runserver load
+        ["-c", "import clinic.asgi"],
+    ],
+)
+def test_production_settings_refuse_to_start_without_a_secret_key(command):
     env = {**os.environ, "DEBUG": "false", "SECRET_KEY": ""}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -127,7 +135,25 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
         timeout=120,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY" in result.stdout + result.stderr
+
+
+def test_commands_that_only_read_the_models_run_without_the_secrets():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE"}
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_htmx_swaps_the_error_fragments_but_not_other_error_pages(client):
