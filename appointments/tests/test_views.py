@@ -560,3 +560,19 @@ def test_slot_picker_offers_booking_buttons_to_signed_in_users(client, patient):
     name = timezone.localtime(slot.starts_at).strftime("%A %-d %B, %H:%M")
     assert f'aria-label="Book {name}, with Dr Ada Lee"' in html
     assert "Log in to book" not in html
+
+
+@pytest.mark.parametrize(
+    ("who", "name"),
+    [("patient", "appointments:list"), ("doctor", "appointments:doctor_list")],
+)
+def test_long_lists_link_the_next_page_of_the_same_tab(
+    client, patient, doctor, who, name
+):
+    for n in range(21):
+        appointment_for(patient, doctor, hours=24 * (n + 1))
+    client.force_login(patient if who == "patient" else doctor.user)
+    html = client.get(reverse(name) + "?tab=upcoming").content.decode()
+    assert 'href="?tab=upcoming&amp;page=2"' in html
+    second = client.get(reverse(name) + "?tab=upcoming&page=2").content.decode()
+    assert 'href="?tab=upcoming&amp;page=1"' in second
