@@ -309,6 +309,7 @@ def seed_appointments(stdout) -> list:
                 created += 1
     # The demo books its slots directly, not through the services: store the
     # doctors' next free slots as a booking would.
-    schedule.refresh_next_free(schedule.lock_doctors(d.pk for d in doctors), now=now)
+    locked = DoctorProfile.objects.lock(doctor.pk for doctor in doctors)
+    schedule.refresh_next_free(locked, now=now)
     stdout.write(f"Appointments: {created} demo appointments in every status.")
     return []

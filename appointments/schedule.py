@@ -315,26 +315,12 @@ def regenerate_slots(
 # --- The stored next free slot (DoctorProfile.next_free_at) ------------------------
 
 
-def lock_doctors(doctor_ids: Iterable[int]) -> list[int]:
-    """Lock the doctors' rows in id order and return the ids that exist.
-
-    The first lock of every write to a doctor's slots (then the slot, then the
-    patient, then the appointment), so the refresh at its end runs after every
-    other write to those slots has committed, and two writes cannot deadlock."""
-    return list(
-        DoctorProfile.objects.select_for_update()
-        .filter(pk__in=set(doctor_ids))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
 def refresh_next_free(doctor_ids: Sequence[int], *, now: dt.datetime) -> None:
     """Store each doctor's first bookable slot at `now` and the first end of a hold
     that could make an earlier one bookable (see `DoctorProfile.next_free_at`).
 
     Call inside the transaction that changed the slots, with the doctors' rows
-    locked (`lock_doctors`). One UPDATE for all of them."""
+    locked (`DoctorProfile.objects.lock`). One UPDATE for all of them."""
     ahead = Slot.objects.filter(
         doctor=OuterRef("pk"),
         is_booked=False,
@@ -453,7 +439,7 @@ def replace_weekly_windows(
     Precondition: windows end after they start and do not overlap on one day (the
     form checks this; a ValueError here is a programming error)."""
     _check_windows(windows)
-    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
+    DoctorProfile.objects.lock([doctor.pk])
     _store_windows(doctor, windows)
     return regenerate_slots(doctor=doctor, now=now)
 
@@ -526,7 +512,7 @@ def add_time_off(
     starts (the form checks this first)."""
     if ends_at <= starts_at:
         raise ValueError("Time off must end after it starts.")
-    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
+    DoctorProfile.objects.lock([doctor.pk])
     time_off = TimeOff.objects.create(
         doctor=doctor, starts_at=starts_at, ends_at=ends_at, reason=reason
     )
@@ -539,7 +525,7 @@ def remove_time_off(
 ) -> RegenerationResult:
     """Delete one of the doctor's time off periods and regenerate, so its slots
     come back. Raises TimeOffNotFound for an unknown id or another doctor's."""
-    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).first()
+    DoctorProfile.objects.lock([doctor.pk])
     deleted, _ = TimeOff.objects.filter(pk=time_off_id, doctor=doctor).delete()
     if not deleted:
         raise TimeOffNotFound

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from doctors.models import DoctorProfile
 from notifications.models import Notification
 from notifications.services import notify
 
 from . import ics
 from .models import Appointment, AppointmentEvent, Slot, TimeOff
-from .schedule import lock_doctors, refresh_next_free
+from .schedule import refresh_next_free
 
 Status = Appointment.Status
 
@@ -252,7 +253,7 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
     # The doctors of the patient's other holds are locked too (they get a slot
     # back). A hold made meanwhile with yet another doctor is left to expire.
     held_with = Slot.objects.filter(held_by=patient).values_list("doctor_id", flat=True)
-    doctor_ids = lock_doctors([doctor_id, *held_with])
+    doctor_ids = DoctorProfile.objects.lock([doctor_id, *held_with])
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
@@ -277,7 +278,7 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
 @transaction.atomic
 def release_hold(*, patient: User, slot_id: int) -> bool:
     """Give back the patient's hold on the slot. Returns whether there was one."""
-    doctor_ids = lock_doctors([_doctor_of_slot(slot_id)])
+    doctor_ids = DoctorProfile.objects.lock([_doctor_of_slot(slot_id)])
     slot = _lock_slot(slot_id)
     if slot is None or slot.held_by_id != patient.pk:
         return False
@@ -304,7 +305,7 @@ def book(
     last guard: its IntegrityError becomes SlotUnavailable too.
     Raises SlotUnavailable or a BookingRefused."""
     now = now or timezone.now()
-    lock_doctors([_doctor_of_slot(slot_id)])
+    DoctorProfile.objects.lock([_doctor_of_slot(slot_id)])
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
@@ -494,7 +495,7 @@ def _lock_appointment(appointment_id: int) -> tuple[Slot, Appointment]:
     ) or (None, None)
     if slot_id is None:
         raise TransitionRefused(_("That appointment does not exist."))
-    lock_doctors([doctor_id])
+    DoctorProfile.objects.lock([doctor_id])
     slot = _lock_slot(slot_id)
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
@@ -695,7 +696,7 @@ def reschedule(
         raise TransitionRefused(_("That appointment does not exist."))
     if int(new_slot_id) == old_slot_id:
         raise TransitionRefused(_("That is the time you already have."))
-    lock_doctors([doctor_id])
+    DoctorProfile.objects.lock([doctor_id])
     slots = {pk: _lock_slot(pk) for pk in sorted([old_slot_id, int(new_slot_id)])}
     old_slot, new_slot = slots[old_slot_id], slots[int(new_slot_id)]
     if new_slot is None:

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -55,6 +56,18 @@ class DoctorProfileQuerySet(models.QuerySet):
         if user.is_authenticated:
             return self.filter(Q(status=DoctorProfile.Status.APPROVED) | Q(user=user))
         return self.approved()
+
+    def lock(self, pks: Iterable[int | None]) -> list[int]:
+        """Lock the rows of these doctors (those this queryset holds) in id order
+        and return their ids. The first lock of every write to a doctor's slots,
+        reviews or followers, so such writes queue per doctor and cannot
+        deadlock."""
+        return list(
+            self.select_for_update()
+            .filter(pk__in=set(pks))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
     def next_free_stale(self, now: datetime) -> "DoctorProfileQuerySet":
         """Doctors whose stored next free slot may no longer be right at `now`

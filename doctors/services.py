@@ -163,10 +163,6 @@ def reject(*, profile: DoctorProfile, by: User, reason: str) -> DoctorProfile:
     return locked
 
 
-def _lock_doctor(doctor: DoctorProfile, queryset) -> bool:
-    return queryset.select_for_update().filter(pk=doctor.pk).exists()
-
-
 @transaction.atomic
 def follow(*, patient: User, doctor: DoctorProfile) -> bool:
     """Make `patient` follow an approved doctor. Following twice is a no-op.
@@ -179,7 +175,7 @@ def follow(*, patient: User, doctor: DoctorProfile) -> bool:
         raise CannotFollowSelf
     # The doctor's row lock serialises every follow and unfollow of this doctor,
     # so "is there a row?" and the counter update cannot interleave with another.
-    if not _lock_doctor(doctor, DoctorProfile.objects.approved()):
+    if not DoctorProfile.objects.approved().lock([doctor.pk]):
         raise NotFollowable
     _follow, created = Follow.objects.get_or_create(patient=patient, doctor=doctor)
     if created:
@@ -202,7 +198,7 @@ def unfollow(*, patient: User, doctor: DoctorProfile) -> bool:
 
     Returns True when a Follow row was deleted (followers_count then drops by one
     in the same transaction)."""
-    _lock_doctor(doctor, DoctorProfile.objects.all())
+    DoctorProfile.objects.lock([doctor.pk])
     deleted, _rows = Follow.objects.filter(patient=patient, doctor=doctor).delete()
     if deleted:
         DoctorProfile.objects.filter(pk=doctor.pk).update(

@@ -1,7 +1,7 @@
 """Writes on reviews. Every use case keeps the doctor's rating aggregates exact.
 
 Each function runs in one transaction that first locks the doctor's profile row
-(`select_for_update`), then changes the review, then recomputes `rating_avg` and
+(`DoctorProfile.objects.lock`), then changes the review, then recomputes `rating_avg` and
 `rating_count` from the visible reviews with one aggregate over the table. The
 profile lock serialises every review write of one doctor, so two concurrent writes
 can never leave a stale average, and the lock order (profile, then review) is the
@@ -65,10 +65,6 @@ def refusal_for(appointment: Appointment) -> str | None:
     return None
 
 
-def _lock_profile(doctor_id: int) -> None:
-    DoctorProfile.objects.select_for_update().filter(pk=doctor_id).values("pk").get()
-
-
 def recompute_rating(*, doctor_id: int) -> tuple[Decimal, int]:
     """Set the doctor's rating_avg (2 places, half up) and rating_count from the
     visible reviews. Call inside the transaction that holds the profile lock."""
@@ -98,7 +94,7 @@ def _locked_review(review_id: int, **scope) -> Review:
     )
     if doctor_id is None:
         raise ReviewNotFound
-    _lock_profile(doctor_id)
+    DoctorProfile.objects.lock([doctor_id])
     review = Review.objects.select_for_update().filter(pk=review_id, **scope).first()
     if review is None:  # deleted while we waited for the lock
         raise ReviewNotFound
@@ -114,7 +110,7 @@ def create(*, patient: User, appointment_id: int, rating: int, comment: str) -> 
     appointment = Appointment.objects.filter(pk=appointment_id, patient=patient).first()
     if appointment is None:
         raise ReviewNotFound
-    _lock_profile(appointment.doctor_id)
+    DoctorProfile.objects.lock([appointment.doctor_id])
     if refusal := refusal_for(appointment):
         raise NotReviewable(refusal)
     try:
