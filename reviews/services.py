@@ -1,8 +1,9 @@
 """Writes on reviews. Every use case keeps the doctor's rating aggregates exact.
 
 Each function runs in one transaction that first locks the doctor's profile row
-(`DoctorProfile.objects.lock`), then changes the review, then recomputes `rating_avg` and
-`rating_count` from the visible reviews with one aggregate over the table. The
+(`DoctorProfile.objects.lock`), then changes the review, then recomputes
+`rating_avg` and `rating_count` from the visible reviews with one aggregate over
+the table. The
 profile lock serialises every review write of one doctor, so two concurrent writes
 can never leave a stale average, and the lock order (profile, then review) is the
 same everywhere, so they cannot deadlock.
