@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests, and the test-speed settings."""
 
 import os
+import re
 
 import pytest
 from django.core.cache import cache
@@ -111,6 +112,25 @@ def page(live_server, monkeypatch):
         # per-context connection handler opened a connection of its own: close
         # it, or it outlives the test and blocks dropping the test database.
         connections.close_all()
+
+
+@pytest.fixture
+def log_in(page):
+    """`log_in(user)`: sign the user in through the log-in form, as a person does,
+    their email address verified first."""
+    from allauth.account.models import EmailAddress
+
+    def log_in(user) -> None:
+        EmailAddress.objects.create(
+            user=user, email=user.email, verified=True, primary=True
+        )
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_role("textbox", name="Password*", exact=True).fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(re.compile(r"/account/profile/"))
+
+    return log_in
 
 
 def pytest_runtest_setup(item):

@@ -2,10 +2,9 @@ import datetime as dt
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from appointments.models import Appointment
 from appointments.tests.factories import SlotFactory
 from doctors.tests.factories import DoctorProfileFactory
@@ -13,18 +12,7 @@ from doctors.tests.factories import DoctorProfileFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, user) -> None:
-    EmailAddress.objects.create(
-        user=user, email=user.email, verified=True, primary=True
-    )
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_role("textbox", name="Password*", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/account/profile/"))
-
-
-def test_a_patient_picks_a_time_confirms_with_a_reason_and_sees_it(page):
+def test_a_patient_picks_a_time_confirms_with_a_reason_and_sees_it(page, log_in):
     doctor = DoctorProfileFactory(user__full_name="Ada Lee", timezone="UTC")
     start = (timezone.now() + dt.timedelta(days=1)).replace(
         hour=9, minute=30, second=0, microsecond=0
@@ -33,7 +21,7 @@ def test_a_patient_picks_a_time_confirms_with_a_reason_and_sees_it(page):
         doctor=doctor, starts_at=start, ends_at=start + dt.timedelta(minutes=30)
     )
     patient = UserFactory(full_name="Pat Patient", timezone="UTC")
-    log_in(page, patient)
+    log_in(patient)
 
     # The doctor's page fills its slot panel with htmx; the time is a button
     # named for the day, the time and the doctor.

@@ -1,29 +1,16 @@
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 
-from accounts.tests.factories import DEFAULT_PASSWORD
 from appointments.models import Slot, WeeklyAvailability
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, user) -> None:
-    EmailAddress.objects.create(
-        user=user, email=user.email, verified=True, primary=True
-    )
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_role("textbox", name="Password*", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/account/profile/"))
-
-
-def test_a_doctor_sets_hours_then_sees_the_slots_in_the_week_view(page):
+def test_a_doctor_sets_hours_then_sees_the_slots_in_the_week_view(page, log_in):
     doctor = DoctorProfileFactory(user__full_name="Ada Lee", timezone="UTC")
-    log_in(page, doctor.user)
+    log_in(doctor.user)
 
     page.get_by_role("link", name="Availability").click()
     page.wait_for_url(re.compile(r"/doctors/me/availability/$"))

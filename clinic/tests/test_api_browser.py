@@ -4,20 +4,12 @@ offline) and calls "My profile" with "Try it out", on their session."""
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_signed_in_user_tries_an_endpoint_from_the_docs(page, patient, password):
-    EmailAddress.objects.create(
-        user=patient, email=patient.email, verified=True, primary=True
-    )
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(patient.email)
-    page.get_by_role("textbox", name="Password*", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/account/profile/"))
+def test_a_signed_in_user_tries_an_endpoint_from_the_docs(page, log_in, patient):
+    log_in(patient)
 
     page.goto("/api/docs/")
     page.get_by_role("heading", name=re.compile("Clinic API")).wait_for()

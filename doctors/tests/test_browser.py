@@ -1,28 +1,15 @@
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 
-from accounts.models import User
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from doctors.models import DoctorProfile, Language
 from doctors.tests.factories import DoctorProfileFactory, SpecializationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, email: str) -> None:
-    EmailAddress.objects.create(
-        user=User.objects.get(email=email), email=email, verified=True, primary=True
-    )
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_role("textbox", name="Password*", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/account/profile/"))
-
-
-def test_apply_then_follow_a_doctor_in_place(page):
+def test_apply_then_follow_a_doctor_in_place(page, log_in):
     page.set_default_timeout(20_000)  # the suite shares two cores with others
     SpecializationFactory(name="Cardiology", slug="cardiology")
     # Transactional tests flush the tables, data-migration rows included.
@@ -31,7 +18,7 @@ def test_apply_then_follow_a_doctor_in_place(page):
     )
     applicant = UserFactory(full_name="Grace Hopper")
     doctor = DoctorProfileFactory(user__full_name="Ada Lee", followers_count=0)
-    log_in(page, applicant.email)
+    log_in(applicant)
 
     # Apply to be listed as a doctor, with a mistake first.
     page.goto("/doctors/apply/")

@@ -1,10 +1,8 @@
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
-from accounts.tests.factories import DEFAULT_PASSWORD
 from appointments.models import Appointment
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorProfileFactory
@@ -13,7 +11,9 @@ from reviews.models import Review
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_patient_reviews_a_completed_visit_and_sees_it_on_the_doctor_page(page):
+def test_a_patient_reviews_a_completed_visit_and_sees_it_on_the_doctor_page(
+    page, log_in
+):
     doctor = DoctorProfileFactory(user__full_name="Ada Lee")
     visit = AppointmentFactory(
         slot__doctor=doctor,
@@ -21,14 +21,7 @@ def test_a_patient_reviews_a_completed_visit_and_sees_it_on_the_doctor_page(page
         status=Appointment.Status.COMPLETED,
     )
     patient = visit.patient
-    EmailAddress.objects.create(
-        user=patient, email=patient.email, verified=True, primary=True
-    )
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(patient.email)
-    page.get_by_role("textbox", name="Password*", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/account/profile/"))
+    log_in(patient)
 
     # From the visit's page, "Write a review"; forget the rating first.
     page.goto(visit.get_absolute_url())
