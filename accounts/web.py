@@ -1,18 +1,60 @@
 """Small helpers every app's views share (accounts is the app all others may import)."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from http import HTTPStatus
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
+
+from .errors import Refusal
 
 
 def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful POST: htmx follows a client-side redirect, others a 302."""
+    """After a successful POST: htmx follows a client-side redirect, others a 302.
+
+    `url` is a URL, never a view name (`redirect("x")` would try to reverse it)."""
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return HttpResponseRedirect(url)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The `next` the request names when it is a path on this site, else `default`.
+
+    Anything else (another host, a scheme, a bare word) is ignored, never followed."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
 
 
 def template_for(request: HttpRequest, page: str, fragment: str) -> str:
     """The fragment for an htmx request (not a boosted page load), else the page."""
     htmx = getattr(request, "htmx", False)
     return fragment if htmx and not htmx.boosted else page
+
+
+def refuse(
+    request: HttpRequest, error: Refusal, form: forms.BaseForm | None = None
+) -> HTTPStatus:
+    """Show a service's refusal and return the status the page answers with.
+
+    With a form, the message goes beside the field the refusal is about (or at the
+    top of the form) so what the person typed stays. Without one, a role that may
+    not act gets the 403 page and an object they may not know of the 404 page;
+    anything else is a message for the page the view redirects to."""
+    if form is not None:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, forms.ValidationError(error.message, code=error.code))
+    elif error.status == HTTPStatus.FORBIDDEN:
+        raise PermissionDenied(error.message)
+    elif error.status == HTTPStatus.NOT_FOUND:
+        raise Http404(error.message)
+    else:
+        messages.error(request, error.message)
+    return error.status

@@ -26,31 +26,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import Conflict, page_example, validated
+from accounts.api import page_example, validated
 from accounts.timezones import validate_timezone
 from doctors.models import DoctorProfile
 
-from . import ics, schedule, services
-from .forms import BookingForm, CancelForm
+from . import ics, schedule, selectors, services
+from .forms import REASON_MAX, REASON_MIN, BookingForm, CancelForm
 from .models import Appointment, AppointmentEvent, Slot, TimeOff
 from .schedule_forms import BookingSettingsForm, TimeOffForm, WindowForm
 
 Status = Appointment.Status
 MAX_SLOT_RANGE = dt.timedelta(days=31)
-
-
-def booking_error(error: services.BookingError) -> exceptions.APIException:
-    """A slot just taken or held by someone else is 409, as on the page; any other
-    booking rule saying no is 400. Both carry the rule's code and message."""
-    if isinstance(error, services.SlotUnavailable | services.SlotHeld):
-        return Conflict(error.message, code=error.code)
-    return exceptions.ValidationError(
-        {"slot": [exceptions.ErrorDetail(error.message, code=error.code)]}
-    )
-
-
-def refused(error: services.TransitionRefused) -> Conflict:
-    return Conflict(error.message, code="transition_refused")
 
 
 # --- Free slots ---------------------------------------------------------------
@@ -182,10 +168,7 @@ class HoldView(APIView):
         ],
     )
     def post(self, request: Request, pk: int) -> Response:
-        try:
-            slot = services.hold(patient=request.user, slot_id=pk)
-        except services.BookingError as error:
-            raise booking_error(error) from None
+        slot = services.hold(patient=request.user, slot_id=pk)
         return Response(HoldSerializer(slot).data)
 
     @extend_schema(summary="Release my hold on a slot", responses={204: None})
@@ -241,7 +224,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         ]
 
     def get_actions(self, appointment: Appointment) -> list[str]:
-        """What you may do now: confirm, cancel, complete, reschedule."""
+        """What you may do now: confirm, decline, cancel, complete, reschedule."""
         user = self.context["request"].user
         return sorted(services.allowed_actions(appointment, user=user))
 
@@ -257,9 +240,10 @@ class AppointmentDetailSerializer(AppointmentSerializer):
 
 
 class BookingInputSerializer(serializers.Serializer):
+    # The booking page's form (BookingForm) checks the reason, with its limits.
     slot = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(
-        max_length=2000, help_text="10–500 characters; only the doctor sees it."
+        help_text=f"{REASON_MIN}–{REASON_MAX} characters; only the doctor sees it."
     )
 
 
@@ -313,12 +297,9 @@ class AppointmentListView(ListAPIView):
         when = self.request.query_params.get("when")
         now = timezone.now()
         if when == "upcoming":
-            appointments = appointments.filter(ends_at__gt=now)
+            appointments = appointments.upcoming(now)
         elif when == "past":
-            appointments = appointments.filter(ends_at__lte=now).order_by(
-                "-starts_at", "-id"
-            )
-            return appointments
+            return appointments.past(now).order_by("-starts_at", "-id")
         return appointments.order_by("starts_at", "id")
 
     @extend_schema(
@@ -327,7 +308,11 @@ class AppointmentListView(ListAPIView):
             OpenApiParameter("as", str, enum=["patient", "doctor"]),
             OpenApiParameter("status", str, enum=Status.values),
             OpenApiParameter(
-                "when", str, enum=["upcoming", "past"], description="Past: latest first"
+                "when",
+                str,
+                enum=["upcoming", "past"],
+                description="Upcoming: pending or confirmed, not ended (as on the "
+                "page). Past: everything else, latest first.",
             ),
         ],
         examples=[
@@ -360,14 +345,11 @@ class AppointmentListView(ListAPIView):
         body = BookingInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         form = validated(BookingForm(data={"reason": body.validated_data["reason"]}))
-        try:
-            appointment = services.book(
-                patient=request.user,
-                slot_id=body.validated_data["slot"],
-                reason=form.cleaned_data["reason"],
-            )
-        except services.BookingError as error:
-            raise booking_error(error) from None
+        appointment = services.book(
+            patient=request.user,
+            slot_id=body.validated_data["slot"],
+            reason=form.cleaned_data["reason"],
+        )
         appointment = my_appointments(request.user).get(pk=appointment.pk)
         return Response(
             AppointmentSerializer(appointment, context={"request": request}).data,
@@ -408,7 +390,13 @@ class AppointmentDetailView(APIView):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    # The cancel page's form (CancelForm) checks the reason, with its limits.
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=f"At most {REASON_MAX} characters; the patient sees it. Required "
+        "when the doctor or staff cancel or decline.",
+    )
 
 
 class RescheduleInputSerializer(serializers.Serializer):
@@ -416,12 +404,12 @@ class RescheduleInputSerializer(serializers.Serializer):
 
 
 class TransitionView(APIView):
-    """One lifecycle step on one of my appointments (another's is 404); the
-    service's transition table decides, a refusal is 409."""
+    """One lifecycle step on one of my appointments (another's is 404). The
+    service's transition table decides: a role that may not is 403, a state or a
+    time that refuses is 409."""
 
     conflict_methods = ("POST",)
     forbidden_methods = ("POST",)
-    action = ""
 
     def appointment(self, request: Request, pk: int) -> Appointment:
         return get_object_or_404(my_appointments(request.user), pk=pk)
@@ -431,6 +419,19 @@ class TransitionView(APIView):
         return Response(
             AppointmentSerializer(appointment, context={"request": request}).data
         )
+
+    def reason(self, request: Request, appointment: Appointment, action: str) -> str:
+        """The reason in the body, checked by the page's form."""
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        required = services.needs_reason(appointment, user=request.user, action=action)
+        form = validated(
+            CancelForm(
+                data={"reason": body.validated_data.get("reason", "")},
+                reason_required=required,
+            )
+        )
+        return form.cleaned_data["reason"]
 
 
 def transition_schema(summary: str, description: str, request=None):
@@ -450,12 +451,7 @@ class ConfirmView(TransitionView):
     @transition_schema("Confirm a booking (doctor)", "The doctor accepts it.")
     def post(self, request: Request, pk: int) -> Response:
         appointment = self.appointment(request, pk)
-        if services.role_of(request.user, appointment) != "doctor":
-            raise exceptions.PermissionDenied("Only the doctor can confirm.")
-        try:
-            services.confirm(user=request.user, appointment_id=appointment.pk)
-        except services.TransitionRefused as error:
-            raise refused(error) from None
+        services.confirm(user=request.user, appointment_id=appointment.pk)
         return self.answer(request, pk)
 
 
@@ -467,45 +463,29 @@ class DeclineView(TransitionView):
     )
     def post(self, request: Request, pk: int) -> Response:
         appointment = self.appointment(request, pk)
-        if services.role_of(request.user, appointment) != "doctor":
-            raise exceptions.PermissionDenied("Only the doctor can decline.")
-        if appointment.status != Status.PENDING:
-            raise Conflict(
-                "Only a pending booking can be declined.", code="transition_refused"
-            )
-        return self.cancel(request, appointment, reason_required=True)
-
-    def cancel(self, request, appointment, *, reason_required: bool) -> Response:
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        form = validated(
-            CancelForm(
-                data={"reason": body.validated_data.get("reason", "")},
-                reason_required=reason_required,
-            )
+        services.decline(
+            user=request.user,
+            appointment_id=appointment.pk,
+            reason=self.reason(request, appointment, "decline"),
         )
-        try:
-            services.cancel(
-                user=request.user,
-                appointment_id=appointment.pk,
-                reason=form.cleaned_data["reason"],
-            )
-        except services.TransitionRefused as error:
-            raise refused(error) from None
-        return self.answer(request, appointment.pk)
+        return self.answer(request, pk)
 
 
-class CancelView(DeclineView):
+class CancelView(TransitionView):
     @transition_schema(
         "Cancel an appointment",
         "The patient: a pending one any time, a confirmed one until 2 hours before. "
-        "The doctor: any time, with a reason.",
+        "The doctor and staff: any time, with a reason.",
         ReasonSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         appointment = self.appointment(request, pk)
-        role = services.role_of(request.user, appointment)
-        return self.cancel(request, appointment, reason_required=role == "doctor")
+        services.cancel(
+            user=request.user,
+            appointment_id=appointment.pk,
+            reason=self.reason(request, appointment, "cancel"),
+        )
+        return self.answer(request, pk)
 
 
 class CompleteView(TransitionView):
@@ -514,12 +494,7 @@ class CompleteView(TransitionView):
     )
     def post(self, request: Request, pk: int) -> Response:
         appointment = self.appointment(request, pk)
-        if services.role_of(request.user, appointment) != "doctor":
-            raise exceptions.PermissionDenied("Only the doctor can complete a visit.")
-        try:
-            services.complete(user=request.user, appointment_id=appointment.pk)
-        except services.TransitionRefused as error:
-            raise refused(error) from None
+        services.complete(user=request.user, appointment_id=appointment.pk)
         return self.answer(request, pk)
 
 
@@ -538,16 +513,11 @@ class RescheduleView(TransitionView):
         appointment = get_object_or_404(
             my_appointments(request.user).filter(patient=request.user), pk=pk
         )
-        try:
-            services.reschedule(
-                patient=request.user,
-                appointment_id=appointment.pk,
-                new_slot_id=body.validated_data["slot"],
-            )
-        except services.BookingError as error:
-            raise booking_error(error) from None
-        except services.TransitionRefused as error:
-            raise refused(error) from None
+        services.reschedule(
+            patient=request.user,
+            appointment_id=appointment.pk,
+            new_slot_id=body.validated_data["slot"],
+        )
         return self.answer(request, pk)
 
 
@@ -849,7 +819,8 @@ class TimeOffDetailView(APIView):
 
 @extend_schema(tags=["my schedule"])
 class DoctorDayView(ListAPIView):
-    """My appointments as a doctor on one day (in my time zone), by start time."""
+    """My appointments as a doctor on one day at my practice (in its time zone, as
+    on the page's "Today"), by start time."""
 
     permission_classes = [IsApprovedDoctor]
 
@@ -858,18 +829,13 @@ class DoctorDayView(ListAPIView):
 
     def get_queryset(self):
         doctor = my_doctor_profile(self.request)
-        zone = zoneinfo.ZoneInfo(doctor.timezone)
         params = DaySerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        day = (
-            params.validated_data.get("date") or timezone.now().astimezone(zone).date()
+        day = params.validated_data.get("date") or selectors.practice_today(
+            doctor, timezone.now()
         )
-        start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        return (
-            my_appointments(self.request.user)
-            .filter(doctor=doctor, starts_at__gte=start, starts_at__lt=end)
-            .order_by("starts_at", "id")
+        return selectors.doctor_day(doctor, day).select_related(
+            "doctor__user", "doctor__specialization", "patient"
         )
 
     @extend_schema(

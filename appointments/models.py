@@ -166,6 +166,14 @@ class AppointmentQuerySet(models.QuerySet):
     def active(self) -> "AppointmentQuerySet":
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
 
+    def upcoming(self, now: datetime) -> "AppointmentQuerySet":
+        """Pending or confirmed visits that have not ended: what is still to come."""
+        return self.active().filter(ends_at__gt=now)
+
+    def past(self, now: datetime) -> "AppointmentQuerySet":
+        """Everything not `upcoming`: ended visits, and cancelled or closed ones."""
+        return self.exclude(status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=now)
+
 
 class Appointment(models.Model):
     class Status(models.TextChoices):

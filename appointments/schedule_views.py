@@ -238,7 +238,11 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
     picker = selectors.free_slots_by_day(
-        doctor=doctor, first_day=day, zone=zone, now=timezone.now()
+        doctor=doctor,
+        first_day=day,
+        zone=zone,
+        now=timezone.now(),
+        viewer=request.user,
     )
     context = {
         "doctor": doctor,

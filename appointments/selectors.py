@@ -1,15 +1,19 @@
-"""Reads for the schedule pages: a doctor's own week grid and the public slot picker."""
+"""Reads for the appointment and schedule pages (and their API twins): a doctor's
+own week grid and day, the public slot picker, the times an appointment can move to."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import dateformat
 
+from accounts.models import User
 from doctors.models import DoctorProfile
 
-from .models import Slot, TimeOff
+from .models import Appointment, Slot, TimeOff
+from .rules import OwnSlot, PatientBookings, TooManyAppointments
 
 DAYS_SHOWN = 7
 
@@ -21,6 +25,59 @@ def week_start(day: dt.date) -> dt.date:
 
 def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def practice_zone(doctor: DoctorProfile) -> ZoneInfo:
+    """The zone of the doctor's practice: their day and their schedule live there."""
+    return ZoneInfo(doctor.timezone or "UTC")
+
+
+# --- The doctor's appointments ----------------------------------------------------
+
+DOCTOR_TABS = ("today", "upcoming", "past")
+
+
+def practice_today(doctor: DoctorProfile, now: dt.datetime) -> dt.date:
+    return now.astimezone(practice_zone(doctor)).date()
+
+
+def doctor_day(doctor: DoctorProfile, day: dt.date) -> QuerySet[Appointment]:
+    """The doctor's appointments (any status) starting on `day` at the practice,
+    by start time. The page's "today" and the API's day are this one read."""
+    zone = practice_zone(doctor)
+    return Appointment.objects.filter(
+        doctor=doctor,
+        starts_at__gte=local_midnight(day, zone),
+        starts_at__lt=local_midnight(day + dt.timedelta(days=1), zone),
+    ).order_by("starts_at", "id")
+
+
+def doctor_appointments(
+    doctor: DoctorProfile, *, tab: str, now: dt.datetime
+) -> QuerySet[Appointment]:
+    """One tab of the doctor's appointments: "today" at the practice, "upcoming"
+    (active, after today; pending first), "past" (before today, latest first)."""
+    today = practice_today(doctor, now)
+    if tab == "today":
+        return doctor_day(doctor, today)
+    zone = practice_zone(doctor)
+    theirs = Appointment.objects.filter(doctor=doctor)
+    if tab == "upcoming":
+        return (
+            theirs.active()
+            .filter(starts_at__gte=local_midnight(today + dt.timedelta(days=1), zone))
+            .annotate(
+                pending_first=Case(
+                    When(status=Appointment.Status.PENDING, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("pending_first", "starts_at", "id")
+        )
+    return theirs.filter(starts_at__lt=local_midnight(today, zone)).order_by(
+        "-starts_at", "-id"
+    )
 
 
 # --- The doctor's week grid -------------------------------------------------------
@@ -146,6 +203,8 @@ class FreeSlot:
     pk: int
     starts_at: dt.datetime  # in the viewer's zone
     ends_at: dt.datetime
+    # Why this viewer may not book it (their other visits), shown before the click.
+    unavailable: str = ""
 
     # Formatted once here: a week can hold a hundred slots, and template date
     # filters on each were most of the picker's rendering time.
@@ -176,6 +235,8 @@ class SlotPicker:
     previous_week: dt.date | None
     next_week: dt.date | None
     next_free: dt.datetime | None  # the first bookable time after this week
+    # Why this viewer can book none of these times (their own profile, the limit).
+    notice: str = ""
 
     @property
     def last_day(self) -> dt.date:
@@ -185,6 +246,47 @@ class SlotPicker:
     def is_empty(self) -> bool:
         return not any(day.slots for day in self.days)
 
+    @property
+    def has_unavailable(self) -> bool:
+        return any(slot.unavailable for day in self.days for slot in day.slots)
+
+
+def mark_unbookable(
+    slots: list[FreeSlot],
+    *,
+    doctor: DoctorProfile,
+    viewer: User | None,
+    now: dt.datetime,
+    ignore: int | None = None,
+) -> str:
+    """Mark each of `slots` (the doctor's bookable ones) that `viewer` may not
+    book with the booking rule's reason, as `check_booking_rules` would refuse it;
+    return the refusal that holds for all of them ("" when none does). Nothing for
+    a signed-out viewer. One query for a patient, none otherwise.
+
+    `ignore`: the viewer's appointment being moved (left out of their rules)."""
+    if viewer is None or not viewer.is_authenticated:
+        return ""
+    if viewer.pk == doctor.user_id:
+        refusal = OwnSlot()
+    else:
+        bookings = PatientBookings.of(viewer, now=now, ignore=ignore)
+        zone = practice_zone(doctor)
+        for slot in slots:
+            refused = bookings.refusal(
+                doctor_id=doctor.pk,
+                zone=zone,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+            )
+            slot.unavailable = refused.message if refused else ""
+        if not bookings.at_limit:
+            return ""
+        refusal = TooManyAppointments()
+    for slot in slots:
+        slot.unavailable = refusal.message
+    return refusal.message
+
 
 def free_slots_by_day(
     *,
@@ -192,12 +294,15 @@ def free_slots_by_day(
     first_day: dt.date | None,
     zone: ZoneInfo,
     now: dt.datetime,
+    viewer: User | None = None,
 ) -> SlotPicker:
     """The doctor's bookable slots for 7 days from `first_day` (default and
     earliest: today), grouped by day in the viewer's `zone`. Past slots, slots
     inside the minimum notice, beyond the horizon, held by someone or booked are
-    left out (`Slot.objects.bookable`). When the week has none, also the next
-    bookable time after it. One query, two when the week is empty."""
+    left out (`Slot.objects.bookable`); those `viewer` may not book because of
+    their other visits are marked with the reason (`mark_unbookable`). When the
+    week has none, also the next bookable time after it. One query (and one for a
+    signed-in patient), two when the week is empty."""
     today = now.astimezone(zone).date()
     first_day = max(first_day or today, today)
     start = local_midnight(first_day, zone)
@@ -223,6 +328,12 @@ def free_slots_by_day(
             .values_list("starts_at", flat=True)
             .first()
         )
+    notice = mark_unbookable(
+        [slot for day in days.values() for slot in day.slots],
+        doctor=doctor,
+        viewer=viewer,
+        now=now,
+    )
     last_bookable_day = (now + doctor.booking_horizon).astimezone(zone).date()
     next_week = first_day + dt.timedelta(days=DAYS_SHOWN)
     previous_week = first_day - dt.timedelta(days=DAYS_SHOWN)
@@ -232,4 +343,38 @@ def free_slots_by_day(
         previous_week=max(previous_week, today) if first_day > today else None,
         next_week=next_week if next_week <= last_bookable_day else None,
         next_free=next_free,
+        notice=notice,
     )
+
+
+# --- Moving an appointment --------------------------------------------------------
+
+RESCHEDULE_CHOICES = 60
+
+
+def reschedule_choices(
+    appointment: Appointment, *, zone: ZoneInfo, now: dt.datetime
+) -> list[PickerDay]:
+    """The next free times of the appointment's doctor it could move to, grouped by
+    day in the viewer's `zone`, each marked when the patient's other visits rule it
+    out. Two queries."""
+    doctor = appointment.doctor
+    rows = (
+        Slot.objects.bookable(now)
+        .filter(doctor=doctor)
+        .exclude(pk=appointment.slot_id)
+        .order_by("starts_at")
+        .values_list("pk", "starts_at", "ends_at")[:RESCHEDULE_CHOICES]
+    )
+    slots = [
+        FreeSlot(pk, starts_at.astimezone(zone), ends_at.astimezone(zone))
+        for pk, starts_at, ends_at in rows
+    ]
+    mark_unbookable(
+        slots, doctor=doctor, viewer=appointment.patient, now=now, ignore=appointment.pk
+    )
+    days: dict[dt.date, PickerDay] = {}
+    for slot in slots:
+        day = slot.starts_at.date()
+        days.setdefault(day, PickerDay(day)).slots.append(slot)
+    return list(days.values())

@@ -2,26 +2,25 @@
 
 import datetime as dt
 from http import HTTPStatus
-from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from accounts.web import redirect_after_post, template_for
+from accounts.web import redirect_after_post, refuse, safe_next, template_for
 
-from . import ics, services
+from . import ics, selectors, services
 from .forms import BookingForm, CancelForm, RescheduleForm
 from .models import Appointment, AppointmentEvent, Slot
 
@@ -42,26 +41,27 @@ change_ratelimit = ratelimit(
 )
 
 
-def _appointments(user):
-    """The user's appointments with what the pages show, in two queries."""
-    return (
-        Appointment.objects.visible_to(user)
-        .select_related(
-            # "review": the reverse one-to-one of the reviews app, joined by name
-            # so each completed visit knows whether it was reviewed.
-            "doctor__user",
-            "doctor__specialization",
-            "patient",
-            "cancelled_by",
-            "review",
-        )
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=AppointmentEvent.objects.select_related("actor"),
-            )
+def _with_people(appointments):
+    """`appointments` with what the pages show, in two queries."""
+    return appointments.select_related(
+        # "review": the reverse one-to-one of the reviews app, joined by name
+        # so each completed visit knows whether it was reviewed.
+        "doctor__user",
+        "doctor__specialization",
+        "patient",
+        "cancelled_by",
+        "review",
+    ).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=AppointmentEvent.objects.select_related("actor"),
         )
     )
+
+
+def _appointments(user):
+    """The user's appointments, as patient or doctor, with what the pages show."""
+    return _with_people(Appointment.objects.visible_to(user))
 
 
 def _with_actions(appointments, user, now: dt.datetime):
@@ -74,18 +74,13 @@ def _refused_page(
     request: HttpRequest, slot: Slot | None, error: services.BookingError
 ) -> HttpResponse:
     """The slot can't be had: say why, link back to the doctor's free times."""
-    status = (
-        HTTPStatus.CONFLICT
-        if isinstance(error, services.SlotUnavailable | services.SlotHeld)
-        else HTTPStatus.BAD_REQUEST
-    )
     context = {"slot": slot, "message": error.message}
     page = template_for(
         request,
         "appointments/slot_unavailable.html",
         "appointments/_slot_unavailable.html",
     )
-    return render(request, page, context, status=status)
+    return render(request, page, context, status=error.status)
 
 
 # --- Booking -------------------------------------------------------------------------
@@ -121,10 +116,9 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                 patient=request.user, slot_id=slot.pk, **form.cleaned_data
             )
         except services.BookingError as error:
-            if isinstance(error, services.SlotUnavailable | services.SlotHeld):
+            if error.status == HTTPStatus.CONFLICT:  # the time itself is gone
                 return _refused_page(request, slot, error)
-            form.add_error(None, error.message)
-            status = HTTPStatus.BAD_REQUEST
+            status = refuse(request, error, form)
         else:
             if appointment.status == Status.CONFIRMED:
                 text = _("Booked and confirmed: %(doctor)s, %(when)s.")
@@ -183,13 +177,11 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     """Upcoming (soonest first) or past (latest first) appointments as patient."""
     now = timezone.now()
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
-    mine = _appointments(request.user).filter(patient=request.user)
+    mine = _with_people(Appointment.objects.filter(patient=request.user))
     if tab == "upcoming":
-        mine = mine.filter(status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=now)
+        mine = mine.upcoming(now)
     else:
-        mine = mine.exclude(
-            status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=now
-        ).order_by("-starts_at")
+        mine = mine.past(now).order_by("-starts_at", "-id")
     page = Paginator(mine, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "tab": tab,
@@ -242,23 +234,29 @@ def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
 @change_ratelimit
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel (patient, doctor) or decline (doctor, pending): asks once more, and
-    for a doctor asks why."""
+    asks why when the lifecycle wants a reason."""
     appointment = get_object_or_404(_appointments(request.user), pk=pk)
     role = services.role_of(request.user, appointment)
     declining = role == "doctor" and appointment.status == Status.PENDING
-    form = CancelForm(request.POST or None, reason_required=role == "doctor")
+    action = "decline" if declining else "cancel"
+    form = CancelForm(
+        request.POST or None,
+        reason_required=services.needs_reason(
+            appointment, user=request.user, action=action
+        ),
+    )
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
+            change = services.decline if declining else services.cancel
             try:
-                services.cancel(
+                change(
                     user=request.user,
                     appointment_id=appointment.pk,
                     reason=form.cleaned_data["reason"],
                 )
             except services.TransitionRefused as error:
-                form.add_error(None, error.message)
-                status = HTTPStatus.CONFLICT
+                status = refuse(request, error, form)
             else:
                 messages.success(
                     request,
@@ -300,7 +298,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick another free time of the same doctor."""
     appointment = get_object_or_404(
-        _appointments(request.user).filter(patient=request.user), pk=pk
+        _with_people(Appointment.objects.filter(patient=request.user)), pk=pk
     )
     form, status = RescheduleForm(request.POST or None), HTTPStatus.OK
     if request.method == "POST":
@@ -312,36 +310,19 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     new_slot_id=form.cleaned_data["slot"],
                 )
             except (services.BookingError, services.TransitionRefused) as error:
-                form.add_error(None, error.message)
-                status = (
-                    HTTPStatus.BAD_REQUEST
-                    if isinstance(error, services.BookingRefused)
-                    and not isinstance(error, services.SlotHeld)
-                    else HTTPStatus.CONFLICT
-                )
+                status = refuse(request, error, form)
             else:
                 messages.success(request, _("Appointment moved."))
                 return redirect_after_post(request, appointment.get_absolute_url())
         else:
             status = HTTPStatus.BAD_REQUEST
     now = timezone.now()
-    free = (
-        Slot.objects.bookable(now)
-        .filter(doctor=appointment.doctor)
-        .exclude(pk=appointment.slot_id)
-        .order_by("starts_at")[:60]
-    )
-    current = timezone.get_current_timezone()
-    days = [
-        (day, list(slots))
-        for day, slots in groupby(
-            free, key=lambda s: s.starts_at.astimezone(current).date()
-        )
-    ]
     context = {
         "appointment": appointment,
         "form": form,
-        "days": days,
+        "days": selectors.reschedule_choices(
+            appointment, zone=timezone.get_current_timezone(), now=now
+        ),
         "can_reschedule": "reschedule"
         in services.allowed_actions(appointment, user=request.user, now=now),
         "breadcrumbs": [
@@ -360,24 +341,26 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- The doctor's actions --------------------------------------------------------
 
+DONE_MESSAGES = {
+    "confirm": _lazy("Appointment confirmed; %(patient)s has been told."),
+    "complete": _lazy("Visit marked as completed."),
+}
 
-def _doctor_action(request: HttpRequest, pk: int, action: str, to_status: str):
+
+def _doctor_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One button on the doctor's list or an appointment: the service decides."""
     appointment = get_object_or_404(_appointments(request.user), pk=pk)
-    if services.role_of(request.user, appointment) != "doctor":
-        raise PermissionDenied
+    change = {"confirm": services.confirm, "complete": services.complete}[action]
     try:
-        action(user=request.user, appointment_id=appointment.pk)
+        change(user=request.user, appointment_id=appointment.pk)
     except services.TransitionRefused as error:
-        messages.error(request, error.message)
+        refuse(request, error)
     else:
-        done = {
-            Status.CONFIRMED: _("Appointment confirmed; %(patient)s has been told."),
-            Status.COMPLETED: _("Visit marked as completed."),
-        }[to_status]
-        messages.success(request, done % {"patient": appointment.patient.full_name})
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("appointments:doctor_list")
+        messages.success(
+            request,
+            DONE_MESSAGES[action] % {"patient": appointment.patient.full_name},
+        )
+    back = safe_next(request, reverse("appointments:doctor_list"))
     return redirect_after_post(request, back)
 
 
@@ -386,7 +369,7 @@ def _doctor_action(request: HttpRequest, pk: int, action: str, to_status: str):
 @change_ratelimit
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     """The doctor confirms a pending booking."""
-    return _doctor_action(request, pk, services.confirm, Status.CONFIRMED)
+    return _doctor_action(request, pk, "confirm")
 
 
 @login_required
@@ -394,41 +377,19 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @change_ratelimit
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     """The doctor marks a visit done (once it has started)."""
-    return _doctor_action(request, pk, services.complete, Status.COMPLETED)
+    return _doctor_action(request, pk, "complete")
 
 
 @login_required
 def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
-    """The doctor's day: today, upcoming (pending first), past."""
+    """The doctor's day: today (at the practice), upcoming (pending first), past."""
     profile = getattr(request.user, "doctor_profile", None)
     if profile is None or not profile.is_approved:
         raise PermissionDenied
     now = timezone.now()
-    today = timezone.localdate(now)
-    zone = timezone.get_current_timezone()
-    day_start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
-    day_end = day_start + dt.timedelta(days=1)
     tab = request.GET.get("tab")
-    tab = tab if tab in {"today", "upcoming", "past"} else "today"
-    theirs = _appointments(request.user).filter(doctor=profile)
-    if tab == "today":
-        theirs = theirs.filter(starts_at__gte=day_start, starts_at__lt=day_end)
-    elif tab == "upcoming":
-        theirs = (
-            theirs.filter(
-                starts_at__gte=day_end, status__in=Appointment.ACTIVE_STATUSES
-            )
-            .annotate(
-                pending_first=Case(
-                    When(status=Status.PENDING, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("pending_first", "starts_at")
-        )
-    else:
-        theirs = theirs.filter(starts_at__lt=day_start).order_by("-starts_at")
+    tab = tab if tab in selectors.DOCTOR_TABS else "today"
+    theirs = _with_people(selectors.doctor_appointments(profile, tab=tab, now=now))
     page = Paginator(theirs, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "tab": tab,
@@ -437,7 +398,7 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
             ("upcoming", _("Upcoming")),
             ("past", _("Past")),
         ],
-        "today": today,
+        "today": selectors.practice_today(profile, now),
         "page_obj": page,
         "appointments": _with_actions(page.object_list, request.user, now),
         "pending_count": Appointment.objects.filter(

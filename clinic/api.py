@@ -1,7 +1,9 @@
 """What every API view shares, wired in through settings (REST_FRAMEWORK,
 DRF_STANDARDIZED_ERRORS) so the apps' `api.py` modules never import this package:
-the schema generator, the 409 error body, and the JSON 404
-for unknown /api/ URLs."""
+the exception handler that turns the services' refusals into the error body, the
+schema generator, the 409 error body, and the JSON 404 for unknown /api/ URLs."""
+
+from http import HTTPStatus
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -10,6 +12,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsSchema
 from drf_standardized_errors.openapi_serializers import (
     ClientErrorEnum,
@@ -20,15 +23,35 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import appointments.services
+import doctors.services
+import reviews.services
+from accounts.errors import Refusal, refusal_codes
 
-class ErrorCode409Enum(models.TextChoices):
-    CONFLICT = "conflict"
-    SLOT_TAKEN = "slot_taken"
-    SLOT_HELD = "slot_held"
-    TRANSITION_REFUSED = "transition_refused"
-    ALREADY_APPLIED = "already_applied"
-    ALREADY_REVIEWED = "already_reviewed"
-    EDIT_WINDOW_CLOSED = "edit_window_closed"
+
+class ExceptionHandler(StandardExceptionHandler):
+    """drf-standardized-errors' handler, which also knows the services' refusals:
+    a 400 names its field (or none), any other status keeps its code and message."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if not isinstance(exc, Refusal):
+            return super().convert_known_exceptions(exc)
+        detail = exceptions.ErrorDetail(exc.message, code=exc.code)
+        if exc.status == HTTPStatus.BAD_REQUEST:
+            field = exc.field or "non_field_errors"
+            return exceptions.ValidationError({field: [detail]})
+        converted = exceptions.APIException(detail, code=exc.code)
+        converted.status_code = exc.status
+        return converted
+
+
+# The services that define the refusals, imported before their codes are listed.
+REFUSING_SERVICES = (appointments.services, doctors.services, reviews.services)
+# The codes a 409 can carry: every refusal's ("conflict" is the generic one).
+ErrorCode409Enum = models.TextChoices(
+    "ErrorCode409Enum",
+    [(code.upper(), code) for code in refusal_codes(HTTPStatus.CONFLICT)],
+)
 
 
 class Error409Serializer(serializers.Serializer):

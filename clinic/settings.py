@@ -281,6 +281,8 @@ DRF_STANDARDIZED_ERRORS = {
         str(code) for code in (400, 401, 403, 404, 405, 406, 409, 415, 429, 500)
     ],
     "ERROR_SCHEMAS": {"409": "clinic.api.ErrorResponse409Serializer"},
+    # Also turns the services' refusals into the error body.
+    "EXCEPTION_HANDLER_CLASS": "clinic.api.ExceptionHandler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic API",

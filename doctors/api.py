@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import Conflict, page_example, validated
+from accounts.api import page_example, validated
 
 from . import services
 from .filters import AVAILABLE_WITHIN_CHOICES, SORT_CHOICES, DoctorFilter
@@ -242,14 +242,7 @@ class FollowView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         doctor = visible_doctor(request, slug)
-        try:
-            created = services.follow(patient=request.user, doctor=doctor)
-        except services.CannotFollowSelf:
-            raise exceptions.PermissionDenied(
-                "You cannot follow your own profile."
-            ) from None
-        except services.NotFollowable:
-            raise exceptions.NotFound() from None
+        created = services.follow(patient=request.user, doctor=doctor)
         doctor.refresh_from_db(fields=["followers_count"])
         return Response(
             {"following": True, "followers_count": doctor.followers_count},
@@ -409,11 +402,5 @@ class ApplicationView(APIView):
         data["specialization"] = specialization.pk
         data["languages"] = list(languages.values())
         form = validated(ApplicationForm(data=data))
-        try:
-            profile = services.apply(user=request.user, **form.cleaned_data)
-        except services.AlreadyApplied:
-            raise Conflict(
-                "You already have a pending or approved application.",
-                code="already_applied",
-            ) from None
+        profile = services.apply(user=request.user, **form.cleaned_data)
         return Response(ApplicationSerializer(profile).data, status=HTTPStatus.CREATED)

@@ -1,6 +1,7 @@
 """Writes of the doctors app: applying, reviewing applications, following."""
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -10,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.errors import Refusal
 from accounts.models import Role, User
 from notifications.models import Notification
 from notifications.services import notify
@@ -25,20 +28,35 @@ RESERVED_SLUGS = frozenset(
 )
 
 
-class AlreadyApplied(Exception):
+class AlreadyApplied(Refusal):
     """The user already has a pending or approved doctor profile."""
 
+    code = "already_applied"
+    default_message = gettext_lazy(
+        "You already have a pending or approved application."
+    )
 
-class InvalidTransition(Exception):
+
+class InvalidTransition(Refusal):
     """The application is not in a state that allows this review step."""
 
+    code = "transition_refused"
+    default_message = gettext_lazy("This application was already decided.")
 
-class CannotFollowSelf(Exception):
+
+class CannotFollowSelf(Refusal):
     """A doctor tried to follow their own profile."""
 
+    status = HTTPStatus.FORBIDDEN
+    code = "permission_denied"
+    default_message = gettext_lazy("You cannot follow your own profile.")
 
-class NotFollowable(Exception):
+
+class NotFollowable(Refusal):
     """Only approved doctors can be followed."""
+
+    status = HTTPStatus.NOT_FOUND
+    code = "not_found"
 
 
 def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:

@@ -7,16 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.decorators import ratelimit
 
-from accounts.web import redirect_after_post, template_for
+from accounts.web import redirect_after_post, refuse, safe_next, template_for
 
 from . import services
 from .filters import DoctorFilter
@@ -89,15 +88,6 @@ def specialization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Applications, public page, follows (people) ----------------------------------
 def _display_name(doctor: DoctorProfile) -> str:
     return _("Dr %(name)s") % {"name": doctor.user.full_name}
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 @login_required
@@ -231,7 +221,7 @@ def _follow_response(
     status: HTTPStatus = HTTPStatus.OK,
 ) -> HttpResponse:
     """htmx gets the button and count again; a plain form post a redirect + message."""
-    next_url = _safe_next(request, doctor.get_absolute_url())
+    next_url = safe_next(request, doctor.get_absolute_url())
     if getattr(request, "htmx", False):
         doctor = (
             DoctorProfile.objects.with_follow_state(request.user)
@@ -241,7 +231,7 @@ def _follow_response(
         context = {"doctor": doctor, "next": next_url, "follow_message": message}
         return render(request, "doctors/_follow_button.html", context, status=status)
     messages.add_message(request, level, message)
-    return redirect(next_url)
+    return HttpResponseRedirect(next_url)
 
 
 @_login_required_htmx
@@ -255,13 +245,12 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
     name = _display_name(doctor)
     try:
         created = services.follow(patient=request.user, doctor=doctor)
-    except services.CannotFollowSelf:
-        message = _("You cannot follow your own profile.")
+    except services.CannotFollowSelf as error:
         return _follow_response(
-            request, doctor, message, messages.ERROR, HTTPStatus.FORBIDDEN
+            request, doctor, error.message, messages.ERROR, error.status
         )
-    except services.NotFollowable:
-        raise Http404 from None
+    except services.NotFollowable as error:
+        refuse(request, error)  # the 404 page
     if created:
         message = _("You now follow %(name)s.") % {"name": name}
     else:

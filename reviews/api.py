@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import Conflict, validated
+from accounts.api import validated
 from accounts.models import Role
 from doctors.api import visible_doctor
 
@@ -171,14 +171,9 @@ class AppointmentReviewView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         form = review_form(request)
-        try:
-            review = services.create(
-                patient=request.user, appointment_id=pk, **form.cleaned_data
-            )
-        except services.ReviewNotFound:
-            raise exceptions.NotFound() from None
-        except services.NotReviewable as error:
-            raise Conflict(str(error.message), code="already_reviewed") from None
+        review = services.create(
+            patient=request.user, appointment_id=pk, **form.cleaned_data
+        )
         review = Review.objects.with_people().get(pk=review.pk)
         return Response(ReviewSerializer(review).data, status=HTTPStatus.CREATED)
 
@@ -202,21 +197,13 @@ class ReviewView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         review = get_object_or_404(Review.objects.by(request.user), pk=pk)
         form = review_form(request, partial_of=review)
-        try:
-            services.edit(author=request.user, review_id=review.pk, **form.cleaned_data)
-        except services.ReviewNotFound:
-            raise exceptions.NotFound() from None
-        except services.EditWindowClosed as error:
-            raise Conflict(str(error.message), code="edit_window_closed") from None
+        services.edit(author=request.user, review_id=review.pk, **form.cleaned_data)
         review = Review.objects.with_people().get(pk=review.pk)
         return Response(ReviewSerializer(review).data)
 
     @extend_schema(summary="Delete my review", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        try:
-            services.delete(author=request.user, review_id=pk)
-        except services.ReviewNotFound:
-            raise exceptions.NotFound() from None
+        services.delete(author=request.user, review_id=pk)
         return Response(status=HTTPStatus.NO_CONTENT)
 
 
@@ -260,13 +247,10 @@ class ReplyView(APIView):
         body = ReplyInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         form = validated(ReplyForm(data=body.validated_data))
-        try:
-            services.reply(
-                doctor_user=request.user,
-                review_id=review.pk,
-                text=form.cleaned_data["reply"],
-            )
-        except services.ReviewNotFound:
-            raise exceptions.NotFound() from None
+        services.reply(
+            doctor_user=request.user,
+            review_id=review.pk,
+            text=form.cleaned_data["reply"],
+        )
         review = Review.objects.with_people().get(pk=review.pk)
         return Response(ReviewSerializer(review).data)

@@ -10,6 +10,7 @@ same everywhere, so they cannot deadlock.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from http import HTTPStatus
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.errors import Refusal
 from accounts.models import User
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
@@ -27,31 +29,43 @@ from notifications.services import notify
 from .models import Review
 
 
-class ReviewError(Exception):
+class ReviewError(Refusal):
     """A review write that the rules refuse; `message` is shown to the user."""
 
-    message = gettext_lazy("This review cannot be changed.")
-
-    def __init__(self, message: str | None = None) -> None:
-        if message:
-            self.message = message
-        super().__init__(str(self.message))
+    status = HTTPStatus.BAD_REQUEST
+    code = "invalid"
+    default_message = gettext_lazy("This review cannot be changed.")
 
 
 class ReviewNotFound(ReviewError):
-    """No such review or appointment for this user (views answer 404)."""
+    """No such review or appointment for this user."""
+
+    status = HTTPStatus.NOT_FOUND
+    code = "not_found"
 
 
 class NotReviewable(ReviewError):
     """The appointment is not completed yet, or it was already reviewed."""
 
+    status = HTTPStatus.CONFLICT
+    code = "already_reviewed"
+
 
 class EditWindowClosed(ReviewError):
     """The author's 30 days to edit are over."""
 
+    status = HTTPStatus.CONFLICT
+    code = "edit_window_closed"
+    default_message = gettext_lazy(
+        "Reviews can be edited for 30 days after posting; you can delete it."
+    )
+
 
 class NotAllowed(ReviewError):
-    """The user's role may not do this (views answer 403)."""
+    """The user's role may not do this."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "permission_denied"
 
 
 def refusal_for(appointment: Appointment) -> str | None:
@@ -138,9 +152,7 @@ def edit(*, author: User, review_id: int, rating: int, comment: str) -> Review:
     EditWindowClosed."""
     review = _locked_review(review_id, patient=author)
     if not review.is_editable(timezone.now()):
-        raise EditWindowClosed(
-            _("Reviews can be edited for 30 days after posting; you can delete it.")
-        )
+        raise EditWindowClosed
     review.rating, review.comment = rating, comment
     review.save(update_fields=["rating", "comment", "updated_at"])
     recompute_rating(doctor_id=review.doctor_id)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
-from accounts.web import redirect_after_post, template_for
+from accounts.web import redirect_after_post, refuse, template_for
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
 
@@ -49,7 +49,7 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, refusal)
         return redirect(existing.get_absolute_url())
     if refusal:
-        status = HTTPStatus.CONFLICT
+        status = services.NotReviewable.status
     elif request.method == "POST" and form.is_valid():
         try:
             review = services.create(
@@ -57,11 +57,8 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
                 appointment_id=appointment.pk,
                 **form.cleaned_data,
             )
-        except services.ReviewNotFound as error:
-            raise Http404 from error
-        except services.NotReviewable as error:
-            form.add_error(None, error.message)
-            status = HTTPStatus.CONFLICT
+        except services.ReviewError as error:
+            status = refuse(request, error, form)
         else:
             messages.success(request, _("Thank you: your review is published."))
             return redirect_after_post(
@@ -101,18 +98,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     status = HTTPStatus.OK
     refusal = None
     if not review.is_editable(timezone.now()):
-        refusal = _(
-            "Reviews can be edited for 30 days after posting; you can delete it."
-        )
-        status = HTTPStatus.FORBIDDEN
+        closed = services.EditWindowClosed()
+        refusal, status = closed.message, closed.status
     elif request.method == "POST" and form.is_valid():
         try:
             services.edit(author=request.user, review_id=review.pk, **form.cleaned_data)
-        except services.ReviewNotFound as error:
-            raise Http404 from error
-        except services.EditWindowClosed as error:
-            form.add_error(None, error.message)
-            status = HTTPStatus.FORBIDDEN
+        except services.ReviewError as error:
+            status = refuse(request, error, form)
         else:
             messages.success(request, _("Your review is updated."))
             return redirect_after_post(request, review.get_absolute_url())
@@ -140,9 +132,10 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.delete(author=request.user, review_id=review.pk)
-        except services.ReviewNotFound as error:
-            raise Http404 from error
-        messages.success(request, _("Your review is deleted."))
+        except services.ReviewError as error:
+            refuse(request, error)  # deleted meanwhile: the 404 page
+        else:
+            messages.success(request, _("Your review is deleted."))
         return redirect_after_post(request, reverse("reviews:mine"))
     context = {
         "review": review,
@@ -191,9 +184,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 review_id=review.pk,
                 text=form.cleaned_data["reply"],
             )
-        except services.ReviewNotFound as error:
-            raise Http404 from error
-        messages.success(request, _("Your reply is published."))
+        except services.ReviewError as error:
+            refuse(request, error)  # hidden meanwhile: the 404 page
+        else:
+            messages.success(request, _("Your reply is published."))
         return redirect_after_post(
             request, f"{_doctor_reviews_url(review.doctor)}#review-{review.pk}"
         )

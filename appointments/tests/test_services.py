@@ -441,14 +441,13 @@ def test_compare_and_set_refuses_a_stale_transition(doctor, monkeypatch):
     appointment = AppointmentFactory(
         slot=slot_at(doctor, START, is_booked=True), status=Status.PENDING
     )
-    real_refusal = services.refusal
+    real_check = services.check_transition
 
-    def refusal_then_someone_else_wins(*args, **kwargs):
-        answer = real_refusal(*args, **kwargs)
+    def check_then_someone_else_wins(*args, **kwargs):
+        real_check(*args, **kwargs)
         Appointment.objects.filter(pk=appointment.pk).update(status=Status.CANCELLED)
-        return answer
 
-    monkeypatch.setattr(services, "refusal", refusal_then_someone_else_wins)
+    monkeypatch.setattr(services, "check_transition", check_then_someone_else_wins)
     with pytest.raises(services.TransitionRefused, match="just changed"):
         services.confirm(user=doctor.user, appointment_id=appointment.pk, now=NOW)
     assert not AppointmentEvent.objects.exists()

@@ -249,7 +249,8 @@ def test_editing_after_30_days_is_refused_with_a_message(
     )
     url = reverse("reviews:edit", args=[review.pk])
     response = patient_client.post(url, {"rating": "5"})
-    assert response.status_code == HTTPStatus.FORBIDDEN
+    # The same answer as the API's: the review's state refuses, not the role.
+    assert response.status_code == HTTPStatus.CONFLICT
     assert "edited for 30 days" in response.content.decode()
     mine = patient_client.get(reverse("reviews:mine")).content.decode()
     assert reverse("reviews:edit", args=[review.pk]) not in mine

@@ -1,0 +1,41 @@
+"""The one shape of a rule saying no, shared by every app (accounts is the app all
+others may import).
+
+A service raises a `Refusal` subclass; the subclass names the HTTP status and a
+stable code, the instance carries the sentence shown to the person. Pages turn it
+into a message and a status with `accounts.web.refuse`, the API into its error body
+with `clinic.api.exception_handler`: no view maps exceptions to statuses by hand.
+"""
+
+from http import HTTPStatus
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Refusal(Exception):
+    """A rule refuses the request.
+
+    `status`: 400 for input a rule rejects, 403 for a role that may not act, 404
+    for an object the person may not know of, 409 for a state that refuses (a slot
+    just taken, a transition the lifecycle does not allow). `field`: the input the
+    refusal is about (the API names it; a page shows the message beside it)."""
+
+    status: HTTPStatus = HTTPStatus.CONFLICT
+    code: str = "conflict"
+    field: str | None = None
+    default_message = _("This cannot be done now.")
+
+    def __init__(self, message: str | None = None):
+        self.message = str(message or self.default_message)
+        super().__init__(self.message)
+
+
+def refusal_codes(status: HTTPStatus) -> list[str]:
+    """Every code a Refusal with `status` can carry (for the API schema's enums)."""
+    codes, pending = set(), [Refusal]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.status == status:
+            codes.add(cls.code)
+    return sorted(codes)

@@ -1,0 +1,168 @@
+"""What each appointment change tells whom: the inbox texts and email contexts.
+
+The services call these inside their transaction, after the change is written;
+`notify` writes the inbox row there and sends the email once it commits."""
+
+import datetime as dt
+import zoneinfo
+
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from notifications.models import Notification
+from notifications.services import notify
+
+from . import ics
+from .models import Appointment
+from .rules import doctor_name
+
+Status = Appointment.Status
+
+
+def format_for(user: User, moment: dt.datetime) -> str:
+    """`moment` as "Tue 3 Dec 2026, 09:30" in `user`'s time zone (for messages)."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return dateformat.format(moment.astimezone(zone), "D j M Y, H:i")
+
+
+def _calendar_file(appointment: Appointment) -> list[tuple[str, str, str]]:
+    return [(ics.filename(appointment), ics.build(appointment), "text/calendar")]
+
+
+def _context(appointment: Appointment, **extra) -> dict:
+    return {
+        "appointment": appointment,
+        "doctor": appointment.doctor,
+        "patient": appointment.patient,
+        **extra,
+    }
+
+
+def booked(appointment: Appointment) -> None:
+    """A new booking: the doctor is told (asked to confirm unless it confirmed
+    itself); an automatically confirmed one is confirmed to the patient."""
+    doctor, patient = appointment.doctor, appointment.patient
+    confirmed = appointment.status == Status.CONFIRMED
+    link = appointment.get_absolute_url()
+    notify(
+        recipient=doctor.user,
+        kind=Notification.Kind.APPOINTMENT_BOOKED,
+        message=(
+            _("%(patient)s booked %(when)s (confirmed automatically).")
+            if confirmed
+            else _("%(patient)s booked %(when)s. Please confirm or decline.")
+        )
+        % {
+            "patient": patient.full_name,
+            "when": format_for(doctor.user, appointment.starts_at),
+        },
+        link=link,
+        email_context=_context(appointment),
+    )
+    if confirmed:
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_CONFIRMED,
+            message=_("Your appointment with %(doctor)s on %(when)s is confirmed.")
+            % {
+                "doctor": doctor_name(doctor),
+                "when": format_for(patient, appointment.starts_at),
+            },
+            link=link,
+            email_context=_context(appointment),
+            attachments=_calendar_file(appointment),
+        )
+
+
+def transitioned(appointment: Appointment, *, role: str, from_status: str) -> None:
+    """A status change, made by someone acting as `role`: who hears of it."""
+    doctor, patient = appointment.doctor, appointment.patient
+    context = _context(
+        appointment, reason=appointment.cancellation_reason, actor_role=role
+    )
+    link = appointment.get_absolute_url()
+    names = {"doctor": doctor_name(doctor), "patient": patient.full_name}
+    if appointment.status == Status.CONFIRMED:
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_CONFIRMED,
+            message=_("%(doctor)s confirmed your appointment on %(when)s.")
+            % {**names, "when": format_for(patient, appointment.starts_at)},
+            link=link,
+            email_context=context,
+            attachments=_calendar_file(appointment),
+        )
+    elif appointment.status == Status.COMPLETED:
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_COMPLETED,
+            message=_("How was your visit with %(doctor)s? Leave a review.") % names,
+            link=link,
+            email_context=context,
+        )
+    elif appointment.status == Status.CANCELLED and role == "patient":
+        notify(
+            recipient=doctor.user,
+            kind=Notification.Kind.APPOINTMENT_CANCELLED,
+            message=_("%(patient)s cancelled the appointment on %(when)s.")
+            % {**names, "when": format_for(doctor.user, appointment.starts_at)},
+            link=link,
+            email_context=context,
+        )
+    elif appointment.status == Status.CANCELLED:
+        # By the doctor (declining or cancelling), by staff, or not confirmed in time.
+        if role == "doctor" and from_status == Status.PENDING:
+            text = _("%(doctor)s declined your appointment on %(when)s: %(reason)s")
+        elif role == "doctor":
+            text = _("%(doctor)s cancelled your appointment on %(when)s: %(reason)s")
+        elif role == "staff":
+            text = _(
+                "The clinic cancelled your appointment with %(doctor)s "
+                "on %(when)s: %(reason)s"
+            )
+        else:
+            text = _(
+                "Your appointment with %(doctor)s on %(when)s was cancelled: %(reason)s"
+            )
+        reason = appointment.cancellation_reason
+        when = format_for(patient, appointment.starts_at)
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_CANCELLED,
+            message=(text % {**names, "when": when, "reason": reason})[:300],
+            link=link,
+            email_context=context,
+        )
+        if role == "staff":
+            when = format_for(doctor.user, appointment.starts_at)
+            text = _(
+                "The clinic cancelled %(patient)s's appointment on %(when)s: %(reason)s"
+            )
+            notify(
+                recipient=doctor.user,
+                kind=Notification.Kind.APPOINTMENT_CANCELLED,
+                message=(text % {**names, "when": when, "reason": reason})[:300],
+                link=link,
+                email_context=context,
+            )
+
+
+def rescheduled(appointment: Appointment, *, old_starts_at: dt.datetime) -> None:
+    """The patient moved their visit: the doctor hears the old and the new time."""
+    doctor, patient = appointment.doctor, appointment.patient
+    notify(
+        recipient=doctor.user,
+        kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
+        message=_("%(patient)s moved their appointment from %(old)s to %(new)s.")
+        % {
+            "patient": patient.full_name,
+            "old": format_for(doctor.user, old_starts_at),
+            "new": format_for(doctor.user, appointment.starts_at),
+        },
+        link=appointment.get_absolute_url(),
+        email_context=_context(appointment, old_starts_at=old_starts_at),
+    )
