@@ -446,3 +446,38 @@ def test_far_dates_are_400_not_500(doctor):
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert {e["code"] for e in response.json()["errors"]} == {"out_of_range"}
+
+
+def test_my_day_leaves_out_other_doctors_and_my_own_visits_as_a_patient(doctor):
+    """On the same day: my visit as the doctor, a colleague's visit, and one I
+    booked as a patient of that colleague. Only the first is my day."""
+    colleague = DoctorProfileFactory()
+    mine = AppointmentFactory(slot=soon(doctor, is_booked=True))
+    AppointmentFactory(slot=soon(colleague, 1, is_booked=True))
+    AppointmentFactory(patient=doctor.user, slot=soon(colleague, 2, is_booked=True))
+
+    response = ApiClient(doctor.user).get(
+        "/api/v1/me/day/", {"date": mine.starts_at.date().isoformat()}
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert [a["id"] for a in response.json()["results"]] == [mine.pk]
+
+
+def test_declining_a_confirmed_appointment_is_409_and_changes_nothing(doctor):
+    """Decline is for pending bookings; a confirmed one is cancelled, not declined."""
+    appointment = AppointmentFactory(slot__doctor=doctor, status=Status.CONFIRMED)
+    events = list(appointment.events.values_list("pk", flat=True))
+
+    response = ApiClient(doctor.user).post(
+        f"/api/v1/appointments/{appointment.pk}/decline/",
+        {"reason": "Fully booked that day"},
+    )
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert codes(response) == ["transition_refused"]
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CONFIRMED
+    assert (appointment.cancelled_by, appointment.cancellation_reason) == (None, "")
+    assert list(appointment.events.values_list("pk", flat=True)) == events
+    assert Slot.objects.get(pk=appointment.slot_id).is_booked

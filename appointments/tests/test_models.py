@@ -60,8 +60,9 @@ def test_bookable_skips_booked_held_and_unapproved():
     assert not {booked, held, unapproved} & bookable
 
 
-def test_database_refuses_a_second_active_appointment_for_a_slot():
-    first = AppointmentFactory(status=Appointment.Status.CONFIRMED)
+@pytest.mark.parametrize("status", Appointment.ACTIVE_STATUSES)
+def test_database_refuses_a_second_active_appointment_for_a_slot(status):
+    first = AppointmentFactory(status=status)
     with pytest.raises(IntegrityError):
         AppointmentFactory(slot=first.slot, status=Appointment.Status.PENDING)
 

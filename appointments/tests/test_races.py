@@ -4,6 +4,7 @@ PostgreSQL only (SQLite has no row locks: there the constraint alone guards)."""
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -192,3 +193,36 @@ def test_racing_slot_writes_leave_each_stored_next_free_slot_exact(round_):
         )
         shown = directory(now=now).get(pk=doctor.pk).next_available
         assert shown == first_bookable_start(doctor, now)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_one_patient_booking_two_doctors_at_the_same_time_gets_one(round_, monkeypatch):
+    """Two tabs, two doctors, overlapping times, one click each at the same moment.
+    The slots and doctors differ, so only the patient's own lock keeps the overlap
+    rule from being beaten: exactly one booking, the other a clear Overlap.
+
+    Every insert of an appointment waits a moment first, so both requests have
+    checked the rules before either has written (without the patient lock both
+    would pass the check)."""
+    patient = UserFactory()
+    start = in_days(2)
+    first = free_slot(DoctorProfileFactory(), start)
+    second = free_slot(DoctorProfileFactory(), start + dt.timedelta(minutes=15))
+    save = Appointment.save
+
+    def slow_save(self, *args, **kwargs):
+        if self._state.adding:
+            time.sleep(0.5)  # between the overlap check and the insert
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Appointment, "save", slow_save)
+
+    results = race(
+        lambda: services.book(patient=patient, slot_id=first.pk, reason="Back pain"),
+        lambda: services.book(patient=patient, slot_id=second.pk, reason="Back pain"),
+    )
+
+    assert sorted(outcome for outcome, _ in results) == ["ok", "refused"], results
+    refusal = next(value for outcome, value in results if outcome == "refused")
+    assert type(refusal) is services.Overlap
+    assert Appointment.objects.active().filter(patient=patient).count() == 1

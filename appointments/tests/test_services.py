@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.tests.factories import StaffFactory, UserFactory
@@ -626,13 +625,6 @@ def test_a_refused_booking_notifies_nobody(patient, doctor):
     with pytest.raises(services.SlotUnavailable):
         book(patient, slot)
     assert not Notification.objects.exists()
-
-
-def test_constraint_still_holds_without_the_service(doctor):
-    slot = slot_at(doctor, later(days=1), is_booked=True)
-    AppointmentFactory(slot=slot)
-    with pytest.raises(IntegrityError):
-        AppointmentFactory(slot=slot)
 
 
 def test_now_defaults_to_the_clock(patient):

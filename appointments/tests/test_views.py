@@ -576,3 +576,43 @@ def test_long_lists_link_the_next_page_of_the_same_tab(
     assert 'href="?tab=upcoming&amp;page=2"' in html
     second = client.get(reverse(name) + "?tab=upcoming&page=2").content.decode()
     assert 'href="?tab=upcoming&amp;page=1"' in second
+
+
+@pytest.mark.parametrize(
+    ("tab", "hours", "status"),
+    [
+        ("today", 0, Status.CONFIRMED),
+        ("upcoming", 48, Status.PENDING),
+        ("past", -72, Status.COMPLETED),
+    ],
+)
+def test_doctor_list_shows_only_visits_with_this_doctor(
+    doctor_client, doctor, tab, hours, status
+):
+    """Same times, three appointments: the doctor's own visit, another doctor's,
+    and one the doctor booked as a patient of another doctor. Only the first is
+    on the doctor's page."""
+    mine = appointment_for(UserFactory(), doctor, hours, status=status)
+    appointment_for(UserFactory(), DoctorProfileFactory(), hours, status=status)
+    appointment_for(doctor.user, DoctorProfileFactory(), hours, status=status)
+
+    response = doctor_client.get(reverse("appointments:doctor_list"), {"tab": tab})
+
+    assert response.status_code == HTTPStatus.OK
+    assert list(response.context["appointments"]) == [mine]
+
+
+def test_confirming_a_booking_alone_is_rate_limited(patient_client, settings):
+    """The booking budget counts confirmations too, not only holds: a client that
+    posts straight to the confirmation page is stopped all the same."""
+    settings.BOOKING_RATE_LIMIT = "3/m"
+    slot = free_slot(DoctorProfileFactory())
+    url = reverse("appointments:confirm", args=[slot.pk])
+
+    statuses = [
+        patient_client.post(url, {"reason": REASON}).status_code for _ in range(4)
+    ]
+
+    assert statuses[:3] == [HTTPStatus.FOUND, HTTPStatus.CONFLICT, HTTPStatus.CONFLICT]
+    assert statuses[3] == HTTPStatus.TOO_MANY_REQUESTS
+    assert Appointment.objects.filter(slot=slot).count() == 1

@@ -2,9 +2,12 @@
 
 import random
 import threading
+import time
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 
 from accounts.tests.factories import UserFactory
 from appointments.models import Appointment
@@ -94,3 +97,52 @@ def test_concurrent_changes_keep_the_aggregates_exact(doctor, staff):
     assert errors == []
     assert rating_of(doctor) == table_aggregate(doctor)
     assert Review.objects.filter(doctor=doctor).exists()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_patients_reviewing_at_once_are_both_counted(doctor, monkeypatch, round_):
+    """Two patients post a review of the same doctor at the same moment. Each write
+    pauses between reading the aggregate and storing it; the profile lock makes
+    the second wait and count both reviews, so neither is lost."""
+    patients = [UserFactory(), UserFactory()]
+    visits = [
+        AppointmentFactory(
+            patient=patient, slot__doctor=doctor, status=Appointment.Status.COMPLETED
+        )
+        for patient in patients
+    ]
+    aggregate = QuerySet.aggregate
+
+    def slow_aggregate(self, *args, **kwargs):
+        result = aggregate(self, *args, **kwargs)
+        if self.model is Review:
+            time.sleep(0.5)  # between computing the rating and writing it
+        return result
+
+    monkeypatch.setattr(QuerySet, "aggregate", slow_aggregate)
+    start = threading.Barrier(len(patients))
+    errors: list[BaseException] = []
+
+    def review(patient, visit, rating):
+        try:
+            start.wait(timeout=30)
+            services.create(
+                patient=patient, appointment_id=visit.pk, rating=rating, comment=""
+            )
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=review, args=(patient, visit, rating))
+        for patient, visit, rating in zip(patients, visits, (5, 2), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert Review.objects.visible().filter(doctor=doctor).count() == 2
+    assert rating_of(doctor) == table_aggregate(doctor) == (Decimal("3.50"), 2)

@@ -92,11 +92,27 @@ def test_the_one_to_one_guard_turns_a_duplicate_into_not_reviewable(
         services.create(patient=patient, appointment_id=visit.pk, rating=1, comment="")
 
 
-def test_the_average_is_rounded_to_two_places(doctor):
-    for rating in (5, 4, 4):
+@pytest.mark.parametrize(
+    ("ratings", "shown"),
+    [
+        # 33/8 = 4.125: half up 4.13; half even and truncation give 4.12.
+        ((5, 5, 5, 4, 4, 4, 3, 3), "4.13"),
+        # 35/8 = 4.375: half up (and half even) 4.38; truncation gives 4.37.
+        ((5, 5, 5, 5, 4, 4, 4, 3), "4.38"),
+        # 14/3 = 4.666…: 4.67; truncation gives 4.66.
+        ((5, 5, 4), "4.67"),
+        # 13/3 = 4.333…: 4.33; rounding up gives 4.34.
+        ((5, 4, 4), "4.33"),
+    ],
+)
+def test_the_average_is_rounded_half_up_to_two_places(
+    patient, doctor, visit, ratings, shown
+):
+    *earlier, last = ratings
+    for rating in earlier:
         ReviewFactory(appointment__slot__doctor=doctor, rating=rating)
-    services.recompute_rating(doctor_id=doctor.pk)
-    assert rating_of(doctor) == (Decimal("4.33"), 3)
+    services.create(patient=patient, appointment_id=visit.pk, rating=last, comment="")
+    assert rating_of(doctor) == (Decimal(shown), len(ratings))
 
 
 # --- edit and delete -------------------------------------------------------------
