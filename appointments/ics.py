@@ -1,4 +1,8 @@
-"""An appointment as an iCalendar file ("Add to calendar"), in UTC."""
+"""An appointment as an iCalendar file ("Add to calendar"), in UTC.
+
+Calendars sync to phones, shared family calendars and third-party servers, so the
+file holds where and when and with whom, never a health detail: no reason for the
+visit, no notes, no reason for cancelling. Those stay behind the link, after login."""
 
 import datetime as dt
 
@@ -28,7 +32,8 @@ def uid(appointment: Appointment) -> str:
 
 def build(appointment: Appointment) -> str:
     """The VCALENDAR text of one appointment: UID, start and end in UTC, the
-    doctor's name in the summary, the clinic and its address as location."""
+    doctor's name in the summary, the clinic and its address as location, and in
+    the description only the link to the appointment (no health details)."""
     doctor = appointment.doctor
     name = _("Dr %(name)s") % {"name": doctor.user.full_name}
     calendar = Calendar()
@@ -49,8 +54,7 @@ def build(appointment: Appointment) -> str:
     site = settings.SITE_URL.rstrip("/")
     event.add(
         "description",
-        _("Reason: %(reason)s\nDetails: %(url)s")
-        % {"reason": appointment.reason, "url": site + appointment.get_absolute_url()},
+        _("Details: %(url)s") % {"url": site + appointment.get_absolute_url()},
     )
     event.add("url", site + appointment.get_absolute_url())
     event.add("status", ICS_STATUS[appointment.status])
