@@ -7,6 +7,7 @@ visit, no notes, no reason for cancelling. Those stay behind the link, after log
 import datetime as dt
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -60,3 +61,10 @@ def build(appointment: Appointment) -> str:
     event.add("status", ICS_STATUS[appointment.status])
     calendar.add_component(event)
     return calendar.to_ical().decode()
+
+
+def download(appointment: Appointment) -> HttpResponse:
+    """The .ics file as a download, for the page and the API alike."""
+    response = HttpResponse(build(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{filename(appointment)}"'
+    return response

@@ -230,11 +230,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Add to calendar": the appointment as an .ics download."""
     appointment = get_object_or_404(_appointments(request.user), pk=pk)
-    response = HttpResponse(ics.build(appointment), content_type="text/calendar")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ics.filename(appointment)}"'
-    )
-    return response
+    return ics.download(appointment)
 
 
 @login_required
