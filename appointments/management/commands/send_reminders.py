@@ -6,7 +6,6 @@ notification, so however often and however concurrently it runs, a visit is
 reminded exactly once, and a failed run leaves nothing half-sent."""
 
 import datetime as dt
-import zoneinfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -36,11 +35,7 @@ def due_reminders(*, now: dt.datetime) -> list[int]:
 
 
 def _when_for(user, moment: dt.datetime) -> str:
-    try:
-        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return dateformat.format(moment.astimezone(zone), "D j M Y, H:i")
+    return dateformat.format(moment.astimezone(user.zone), "D j M Y, H:i")
 
 
 @transaction.atomic
