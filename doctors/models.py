@@ -49,6 +49,15 @@ class DoctorProfileQuerySet(models.QuerySet):
         """Only approved doctors are listed, shown or bookable."""
         return self.filter(status=DoctorProfile.Status.APPROVED)
 
+    def approved_of(self, user) -> "DoctorProfileQuerySet":
+        """`user`'s own profile if it is approved: one row exactly when `user` is a
+        doctor. An approved profile is what makes a doctor; the Doctors group
+        follows approval for model permissions and menus, but staff can change
+        groups and statuses apart in admin, so no door tests the group."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.approved().filter(user=user)
+
     def visible_to(self, user) -> "DoctorProfileQuerySet":
         """Approved profiles, plus the user's own application, plus all for staff."""
         if user.is_authenticated and user.is_staff:

@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import Conflict, validated
-from accounts.models import Role
 from doctors.api import visible_doctor
+from doctors.models import DoctorProfile
 
 from . import selectors, services
 from .forms import ReplyForm, ReviewForm
@@ -267,7 +267,7 @@ class ReplyView(APIView):
         ],
     )
     def put(self, request: Request, pk: int) -> Response:
-        if not request.user.has_role(Role.DOCTOR):
+        if not DoctorProfile.objects.approved_of(request.user).exists():
             raise exceptions.PermissionDenied("Only doctors can reply to reviews.")
         review = get_object_or_404(
             Review.objects.visible().of_doctor_user(request.user), pk=pk

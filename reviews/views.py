@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
-from accounts.models import Role
 from accounts.web import redirect_after_post, template_for
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
@@ -167,7 +166,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _require_doctor(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.DOCTOR):
+    if not DoctorProfile.objects.approved_of(request.user).exists():
         raise PermissionDenied(_("Only doctors can reply to reviews."))
 
 
