@@ -36,7 +36,6 @@ def build(appointment: Appointment) -> str:
     doctor's name in the summary, the clinic and its address as location, and in
     the description only the link to the appointment (no health details)."""
     doctor = appointment.doctor
-    name = _("Dr %(name)s") % {"name": doctor.user.full_name}
     calendar = Calendar()
     calendar.add("prodid", "-//Clinic//Appointments//EN")
     calendar.add("version", "2.0")
@@ -49,7 +48,7 @@ def build(appointment: Appointment) -> str:
     event.add(
         "summary",
         _("Appointment with %(doctor)s (%(specialization)s)")
-        % {"doctor": name, "specialization": doctor.specialization.name},
+        % {"doctor": doctor.display_name, "specialization": doctor.specialization.name},
     )
     event.add("location", f"{doctor.clinic_name}, {doctor.address}, {doctor.city}")
     site = settings.SITE_URL.rstrip("/")

@@ -72,9 +72,9 @@ def send_reminder(*, appointment_id: int, now: dt.datetime) -> bool:
     notify(
         recipient=patient,
         kind=Notification.Kind.APPOINTMENT_REMINDER,
-        message=_("Reminder: your visit with Dr %(doctor)s is on %(when)s.")
+        message=_("Reminder: your visit with %(doctor)s is on %(when)s.")
         % {
-            "doctor": appointment.doctor.user.full_name,
+            "doctor": appointment.doctor.display_name,
             "when": _when_for(patient, appointment.starts_at),
         },
         link=appointment.get_absolute_url(),

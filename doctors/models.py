@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import timezone_choices, validate_timezone
@@ -283,6 +284,12 @@ class DoctorProfile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("doctors:detail", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        """How the site names the doctor to people, e.g. “Dr Ada Lee”. Reads `user`:
+        load it with select_related("user") where many are shown."""
+        return gettext("Dr %(name)s") % {"name": self.user.full_name}
 
     @property
     def is_approved(self) -> bool:

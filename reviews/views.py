@@ -272,7 +272,7 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
             (_("Doctors"), reverse("doctors:list")),
             (doctor.specialization.name, doctor.specialization.get_absolute_url()),
             (
-                _("Dr %(name)s") % {"name": doctor.user.full_name},
+                doctor.display_name,
                 doctor.get_absolute_url(),
             ),
             (_("Reviews"), ""),
