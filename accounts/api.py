@@ -13,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .forms import ProfileForm, delete_files_on_commit, replace_avatar
+from . import services
+from .forms import ProfileForm
 from .models import Role, User
 
 
@@ -215,10 +216,5 @@ class AvatarView(APIView):
 
     @extend_schema(summary="Remove my profile picture", responses={204: None})
     def delete(self, request: Request) -> Response:
-        user = request.user
-        if user.avatar or user.avatar_thumbnail:
-            with transaction.atomic():
-                old_files = replace_avatar(user, None)
-                user.save(update_fields=["avatar", "avatar_thumbnail"])
-                delete_files_on_commit(old_files)
+        services.remove_avatar(user=request.user)
         return Response(status=HTTPStatus.NO_CONTENT)

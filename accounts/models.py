@@ -1,4 +1,5 @@
 import uuid
+import zoneinfo
 
 from django.contrib.auth.models import (
     AbstractBaseUser,
@@ -125,6 +126,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def initials(self) -> str:
         parts = self.full_name.split()
         return "".join(part[0] for part in parts[:2]).upper() or self.email[0].upper()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The user's time zone, UTC when unset or unknown (a zone a later tzdata
+        dropped, a value written around the form): for showing them times."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
     def has_role(self, role: Role) -> bool:
         """Group membership, read from the prefetched groups when available."""

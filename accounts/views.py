@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
-from .forms import ProfileForm, delete_files_on_commit, replace_avatar
+from . import services
+from .forms import ProfileForm
 from .models import User
 
 
@@ -36,12 +37,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def remove_avatar(request: HttpRequest) -> HttpResponse:
     """Ask once more (GET), then remove the profile picture (POST)."""
     if request.method == "POST":
-        user = request.user
-        if user.avatar or user.avatar_thumbnail:
-            with transaction.atomic():
-                old_files = replace_avatar(user, None)
-                user.save(update_fields=["avatar", "avatar_thumbnail"])
-                delete_files_on_commit(old_files)
+        if services.remove_avatar(user=request.user):
             messages.success(request, _("Your profile picture was removed."))
         else:
             messages.info(request, _("You have no profile picture to remove."))

@@ -116,7 +116,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                     appointment.pk,
                     f"{date_format(localtime(appointment.starts_at), 'D j M Y, H:i')}"
                     f" — {appointment.patient.full_name} <{appointment.patient.email}>"
-                    f" {_('with')} {appointment.doctor.user.full_name}"
+                    f" {_('with')} {appointment.doctor.display_name}"
                     f" ({appointment.get_status_display()})",
                 )
                 for appointment in queryset.select_related("patient", "doctor__user")

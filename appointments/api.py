@@ -70,7 +70,7 @@ class FreeSlotsView(ListAPIView):
             ),
             slug=self.kwargs["slug"],
         )
-        zone = zoneinfo.ZoneInfo(doctor.timezone)
+        zone = doctor.zone
         now = timezone.now()
         params = DateRangeSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
@@ -556,11 +556,7 @@ class CalendarFileView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         appointment = get_object_or_404(my_appointments(request.user), pk=pk)
-        response = HttpResponse(ics.build(appointment), content_type="text/calendar")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{ics.filename(appointment)}"'
-        )
-        return response
+        return ics.download(appointment)
 
 
 # --- A doctor's own schedule --------------------------------------------------

@@ -1,8 +1,13 @@
-"""An appointment as an iCalendar file ("Add to calendar"), in UTC."""
+"""An appointment as an iCalendar file ("Add to calendar"), in UTC.
+
+Calendars sync to phones, shared family calendars and third-party servers, so the
+file holds where and when and with whom, never a health detail: no reason for the
+visit, no notes, no reason for cancelling. Those stay behind the link, after login."""
 
 import datetime as dt
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -28,9 +33,9 @@ def uid(appointment: Appointment) -> str:
 
 def build(appointment: Appointment) -> str:
     """The VCALENDAR text of one appointment: UID, start and end in UTC, the
-    doctor's name in the summary, the clinic and its address as location."""
+    doctor's name in the summary, the clinic and its address as location, and in
+    the description only the link to the appointment (no health details)."""
     doctor = appointment.doctor
-    name = _("Dr %(name)s") % {"name": doctor.user.full_name}
     calendar = Calendar()
     calendar.add("prodid", "-//Clinic//Appointments//EN")
     calendar.add("version", "2.0")
@@ -43,16 +48,22 @@ def build(appointment: Appointment) -> str:
     event.add(
         "summary",
         _("Appointment with %(doctor)s (%(specialization)s)")
-        % {"doctor": name, "specialization": doctor.specialization.name},
+        % {"doctor": doctor.display_name, "specialization": doctor.specialization.name},
     )
     event.add("location", f"{doctor.clinic_name}, {doctor.address}, {doctor.city}")
     site = settings.SITE_URL.rstrip("/")
     event.add(
         "description",
-        _("Reason: %(reason)s\nDetails: %(url)s")
-        % {"reason": appointment.reason, "url": site + appointment.get_absolute_url()},
+        _("Details: %(url)s") % {"url": site + appointment.get_absolute_url()},
     )
     event.add("url", site + appointment.get_absolute_url())
     event.add("status", ICS_STATUS[appointment.status])
     calendar.add_component(event)
     return calendar.to_ical().decode()
+
+
+def download(appointment: Appointment) -> HttpResponse:
+    """The .ics file as a download, for the page and the API alike."""
+    response = HttpResponse(build(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{filename(appointment)}"'
+    return response

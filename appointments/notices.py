@@ -4,7 +4,6 @@ The services call these inside their transaction, after the change is written;
 `notify` writes the inbox row there and sends the email once it commits."""
 
 import datetime as dt
-import zoneinfo
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
@@ -15,18 +14,13 @@ from notifications.services import notify
 
 from . import ics
 from .models import Appointment
-from .rules import doctor_name
 
 Status = Appointment.Status
 
 
 def format_for(user: User, moment: dt.datetime) -> str:
     """`moment` as "Tue 3 Dec 2026, 09:30" in `user`'s time zone (for messages)."""
-    try:
-        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return dateformat.format(moment.astimezone(zone), "D j M Y, H:i")
+    return dateformat.format(moment.astimezone(user.zone), "D j M Y, H:i")
 
 
 def _calendar_file(appointment: Appointment) -> list[tuple[str, str, str]]:
@@ -69,7 +63,7 @@ def booked(appointment: Appointment) -> None:
             kind=Notification.Kind.APPOINTMENT_CONFIRMED,
             message=_("Your appointment with %(doctor)s on %(when)s is confirmed.")
             % {
-                "doctor": doctor_name(doctor),
+                "doctor": doctor.display_name,
                 "when": format_for(patient, appointment.starts_at),
             },
             link=link,
@@ -85,7 +79,7 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
         appointment, reason=appointment.cancellation_reason, actor_role=role
     )
     link = appointment.get_absolute_url()
-    names = {"doctor": doctor_name(doctor), "patient": patient.full_name}
+    names = {"doctor": doctor.display_name, "patient": patient.full_name}
     if appointment.status == Status.CONFIRMED:
         notify(
             recipient=patient,

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.errors import Refusal
 from accounts.models import User
-from doctors.models import DoctorProfile
 
 from .models import Appointment, Slot, TimeOff
 
@@ -32,10 +31,6 @@ MAX_ACTIVE_FUTURE_APPOINTMENTS = 10
 # A local day is at most 25 hours long: appointments that started longer ago than
 # that cannot share a day with a future slot.
 LONGEST_DAY = dt.timedelta(hours=25)
-
-
-def doctor_name(doctor: DoctorProfile) -> str:
-    return _("Dr %(name)s") % {"name": doctor.user.full_name}
 
 
 def duration_text(delta: dt.timedelta) -> str:
@@ -239,14 +234,14 @@ def check_booking_rules(
         raise NoticeTooShort(
             _("%(doctor)s takes bookings at least %(notice)s ahead.")
             % {
-                "doctor": doctor_name(doctor),
+                "doctor": doctor.display_name,
                 "notice": duration_text(doctor.min_notice),
             }
         )
     if slot.starts_at >= now + doctor.booking_horizon:
         raise BeyondHorizon(
             _("%(doctor)s takes bookings up to %(days)d days ahead.")
-            % {"doctor": doctor_name(doctor), "days": doctor.booking_horizon.days}
+            % {"doctor": doctor.display_name, "days": doctor.booking_horizon.days}
         )
     if TimeOff.objects.filter(
         doctor=doctor, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at
@@ -256,7 +251,7 @@ def check_booking_rules(
         raise OwnSlot
     refusal = PatientBookings.of(patient, now=now, ignore=ignore).refusal(
         doctor_id=doctor.pk,
-        zone=zoneinfo.ZoneInfo(doctor.timezone or "UTC"),
+        zone=doctor.zone,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
     )

@@ -27,24 +27,19 @@ def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
 
 
-def practice_zone(doctor: DoctorProfile) -> ZoneInfo:
-    """The zone of the doctor's practice: their day and their schedule live there."""
-    return ZoneInfo(doctor.timezone or "UTC")
-
-
 # --- The doctor's appointments ----------------------------------------------------
 
 DOCTOR_TABS = ("today", "upcoming", "past")
 
 
 def practice_today(doctor: DoctorProfile, now: dt.datetime) -> dt.date:
-    return now.astimezone(practice_zone(doctor)).date()
+    return now.astimezone(doctor.zone).date()
 
 
 def doctor_day(doctor: DoctorProfile, day: dt.date) -> QuerySet[Appointment]:
     """The doctor's appointments (any status) starting on `day` at the practice,
     by start time. The page's "today" and the API's day are this one read."""
-    zone = practice_zone(doctor)
+    zone = doctor.zone
     return Appointment.objects.filter(
         doctor=doctor,
         starts_at__gte=local_midnight(day, zone),
@@ -60,7 +55,7 @@ def doctor_appointments(
     today = practice_today(doctor, now)
     if tab == "today":
         return doctor_day(doctor, today)
-    zone = practice_zone(doctor)
+    zone = doctor.zone
     theirs = Appointment.objects.filter(doctor=doctor)
     if tab == "upcoming":
         return (
@@ -271,7 +266,7 @@ def mark_unbookable(
         refusal = OwnSlot()
     else:
         bookings = PatientBookings.of(viewer, now=now, ignore=ignore)
-        zone = practice_zone(doctor)
+        zone = doctor.zone
         for slot in slots:
             refused = bookings.refusal(
                 doctor_id=doctor.pk,

@@ -45,7 +45,6 @@ from .rules import (
     allowed_actions,
     check_booking_rules,
     check_transition,
-    doctor_name,
     needs_reason,
     role_of,
 )
@@ -78,7 +77,6 @@ __all__ = [
     "complete",
     "confirm",
     "decline",
-    "doctor_name",
     "format_for",
     "hold",
     "needs_reason",

@@ -130,7 +130,7 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                 request,
                 text
                 % {
-                    "doctor": services.doctor_name(slot.doctor),
+                    "doctor": slot.doctor.display_name,
                     "when": services.format_for(request.user, slot.starts_at),
                 },
             )
@@ -149,7 +149,7 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         "hold_expired": bool(held and slot.held_until <= now),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
-            (services.doctor_name(slot.doctor), slot.doctor.get_absolute_url()),
+            (slot.doctor.display_name, slot.doctor.get_absolute_url()),
             (_("Confirm booking"), ""),
         ],
     }
@@ -222,11 +222,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Add to calendar": the appointment as an .ics download."""
     appointment = get_object_or_404(_appointments(request.user), pk=pk)
-    response = HttpResponse(ics.build(appointment), content_type="text/calendar")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ics.filename(appointment)}"'
-    )
-    return response
+    return ics.download(appointment)
 
 
 @login_required

@@ -3,8 +3,6 @@ user's time zone, as UserTimezoneMiddleware does for pages (it runs before DRF
 knows who a token belongs to). Kept free of view imports: DRF loads it while
 defining APIView."""
 
-import zoneinfo
-
 from allauth.headless.contrib.rest_framework.authentication import (
     JWTTokenAuthentication,
 )
@@ -18,9 +16,5 @@ class JWTAuthentication(JWTTokenAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:
-            zone = getattr(result[0], "timezone", "") or "UTC"
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            timezone.activate(result[0].zone)
         return result

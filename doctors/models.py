@@ -1,3 +1,4 @@
+import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -7,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import timezone_choices, validate_timezone
@@ -48,6 +50,15 @@ class DoctorProfileQuerySet(models.QuerySet):
     def approved(self) -> "DoctorProfileQuerySet":
         """Only approved doctors are listed, shown or bookable."""
         return self.filter(status=DoctorProfile.Status.APPROVED)
+
+    def approved_of(self, user) -> "DoctorProfileQuerySet":
+        """`user`'s own profile if it is approved: one row exactly when `user` is a
+        doctor. An approved profile is what makes a doctor; the Doctors group
+        follows approval for model permissions and menus, but staff can change
+        groups and statuses apart in admin, so no door tests the group."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.approved().filter(user=user)
 
     def visible_to(self, user) -> "DoctorProfileQuerySet":
         """Approved profiles, plus the user's own application, plus all for staff."""
@@ -274,6 +285,17 @@ class DoctorProfile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("doctors:detail", args=[self.slug])
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The practice's time zone: the doctor's hours and day live in it."""
+        return zoneinfo.ZoneInfo(self.timezone or "UTC")
+
+    @property
+    def display_name(self) -> str:
+        """How the site names the doctor to people, e.g. “Dr Ada Lee”. Reads `user`:
+        load it with select_related("user") where many are shown."""
+        return gettext("Dr %(name)s") % {"name": self.user.full_name}
 
     @property
     def is_approved(self) -> bool:

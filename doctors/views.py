@@ -86,8 +86,6 @@ def specialization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # --- Applications, public page, follows (people) ----------------------------------
-def _display_name(doctor: DoctorProfile) -> str:
-    return _("Dr %(name)s") % {"name": doctor.user.full_name}
 
 
 @login_required
@@ -169,7 +167,7 @@ def edit(request: HttpRequest) -> HttpResponse:
         "form": form,
         "profile": profile,
         "breadcrumbs": [
-            (_display_name(profile), profile.get_absolute_url()),
+            (profile.display_name, profile.get_absolute_url()),
             (_("Edit profile"), ""),
         ],
     }
@@ -190,7 +188,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (doctor.specialization.name, doctor.specialization.get_absolute_url()),
-            (_display_name(doctor), ""),
+            (doctor.display_name, ""),
         ],
     }
     return render(request, "doctors/doctor_detail.html", context)
@@ -242,7 +240,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
         DoctorProfile.objects.visible_to(request.user).select_related("user"),
         slug=slug,
     )
-    name = _display_name(doctor)
+    name = doctor.display_name
     try:
         created = services.follow(patient=request.user, doctor=doctor)
     except services.CannotFollowSelf as error:
@@ -267,7 +265,7 @@ def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
         slug=slug,
     )
     services.unfollow(patient=request.user, doctor=doctor)
-    message = _("You no longer follow %(name)s.") % {"name": _display_name(doctor)}
+    message = _("You no longer follow %(name)s.") % {"name": doctor.display_name}
     return _follow_response(request, doctor, message)
 
 

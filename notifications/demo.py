@@ -72,7 +72,7 @@ def _appointments() -> list[tuple]:
     ).select_related("patient", "doctor__user")
     for appointment in rows.order_by("-created_at", "-id"):
         link = appointment.get_absolute_url()
-        doctor = _("Dr %(name)s") % {"name": appointment.doctor.user.full_name}
+        doctor = appointment.doctor.display_name
         kind, recipient, message = {
             "pending": (
                 Kind.APPOINTMENT_BOOKED,

@@ -2,7 +2,6 @@
 and the inbox's own changes (mark read, email preferences)."""
 
 import logging
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -41,13 +40,6 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if path.startswith("/") else path
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def _enqueue_email(**kwargs: Any) -> None:
     """Runs after the commit: queueing must not turn a done booking into a 500."""
     try:
@@ -67,7 +59,7 @@ def render_email(
 
     An appointment kind without an `appointment` to describe gets the default
     templates (the message and the link)."""
-    zone = _zone(recipient.timezone)
+    zone = recipient.zone
     context = {**context, "timezone_name": zone.key}
     own = kind not in APPOINTMENT_KINDS or context.get("appointment") is not None
     prefixes = [kind, "default"] if own else ["default"]

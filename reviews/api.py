@@ -5,7 +5,12 @@ the pages' forms."""
 from http import HTTPStatus
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -13,17 +18,27 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import validated
-from accounts.models import Role
 from doctors.api import visible_doctor
+from doctors.models import DoctorProfile
 
 from . import selectors, services
 from .forms import ReplyForm, ReviewForm
 from .models import Review, ReviewQuerySet
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$"})
+class MonthField(serializers.DateField):
+    """A date shown as its year and month only, e.g. "2026-11"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="patient.public_name")
-    visit_date = serializers.DateTimeField(source="appointment.starts_at")
+    visit_month = MonthField(
+        read_only=True, help_text="The month of the visit; never its day or time."
+    )
     doctor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -34,7 +49,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "rating",
             "comment",
             "author",
-            "visit_date",
+            "visit_month",
             "reply",
             "replied_at",
             "is_hidden",
@@ -65,7 +80,7 @@ REVIEW_EXAMPLE = {
     "rating": 5,
     "comment": "Took the time to explain everything.",
     "author": "Maria G.",
-    "visit_date": "2026-11-03T08:30:00Z",
+    "visit_month": "2026-11",
     "reply": "",
     "replied_at": None,
     "is_hidden": False,
@@ -239,7 +254,7 @@ class ReplyView(APIView):
         ],
     )
     def put(self, request: Request, pk: int) -> Response:
-        if not request.user.has_role(Role.DOCTOR):
+        if not DoctorProfile.objects.approved_of(request.user).exists():
             raise exceptions.PermissionDenied("Only doctors can reply to reviews.")
         review = get_object_or_404(
             Review.objects.visible().of_doctor_user(request.user), pk=pk

@@ -1,9 +1,10 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment
@@ -98,6 +99,14 @@ class Review(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{reverse('reviews:mine')}#review-{self.pk}"
+
+    @property
+    def visit_month(self) -> date:
+        """All a public review shows of the visit: its month (the first day of it,
+        in the active time zone), never the day or time a patient saw the doctor.
+
+        Reads `appointment`; `with_people()` loads it in the same query."""
+        return timezone.localdate(self.appointment.starts_at).replace(day=1)
 
     def is_editable(self, now: datetime) -> bool:
         """The author may edit for EDIT_WINDOW after posting (deleting has no limit)."""

@@ -203,10 +203,8 @@ def hide(*, staff: User, review_id: int, reason: str) -> bool:
         notify(
             recipient=review.patient,
             kind=Notification.Kind.REVIEW_HIDDEN,
-            message=_(
-                "Your review of Dr %(doctor)s was hidden by the clinic: %(reason)s"
-            )
-            % {"doctor": review.doctor.user.full_name, "reason": reason[:150]},
+            message=_("Your review of %(doctor)s was hidden by the clinic: %(reason)s")
+            % {"doctor": review.doctor.display_name, "reason": reason[:150]},
             link=reverse("reviews:mine"),
             email_context={"review": review, "reason": reason},
         )

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
-from accounts.models import Role
 from accounts.web import redirect_after_post, refuse, template_for
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
@@ -160,7 +159,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _require_doctor(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.DOCTOR):
+    if not DoctorProfile.objects.approved_of(request.user).exists():
         raise PermissionDenied(_("Only doctors can reply to reviews."))
 
 
@@ -267,7 +266,7 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
             (_("Doctors"), reverse("doctors:list")),
             (doctor.specialization.name, doctor.specialization.get_absolute_url()),
             (
-                _("Dr %(name)s") % {"name": doctor.user.full_name},
+                doctor.display_name,
                 doctor.get_absolute_url(),
             ),
             (_("Reviews"), ""),

@@ -261,7 +261,7 @@ def test_the_doctors_day_is_the_practice_day_on_page_and_api(client, patient):
     doctor.user.timezone = "America/Los_Angeles"
     doctor.user.save(update_fields=["timezone"])
     now = timezone.now()
-    zone = selectors.practice_zone(doctor)
+    zone = doctor.zone
     today = now.astimezone(zone).date()
     start = dt.datetime.combine(today, dt.time(23, 30), tzinfo=zone)
     slot = SlotFactory(

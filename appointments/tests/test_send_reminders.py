@@ -1,8 +1,8 @@
-"""`manage.py send_reminders`: each confirmed visit's 24-hour reminder, exactly once."""
+"""`appointments.reminders` and its door `manage.py send_reminders`: each confirmed
+visit's 24-hour reminder, exactly once."""
 
 import datetime as dt
 import io
-import re
 import threading
 
 import pytest
@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from appointments import reminders, services
 from appointments.models import Appointment
-from appointments.tests.factories import AppointmentFactory
+from appointments.tests.factories import AppointmentFactory, SlotFactory
 from notifications.models import EmailPreference, Notification
 
 Kind = Notification.Kind
@@ -35,19 +36,27 @@ def send_reminders() -> str:
     return out.getvalue()
 
 
-def sent_count(output: str) -> int:
-    return int(re.search(r"Sent (\d+) reminders?\.", output).group(1))
-
-
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
-    """Run the command with the emails queued on commit actually sent."""
+    """Send the due reminders with the emails queued on commit actually sent;
+    returns how many were sent."""
 
-    def run_command() -> str:
+    def run_service() -> int:
         with django_capture_on_commit_callbacks(execute=True):
-            return send_reminders()
+            return reminders.send_due_reminders()
 
-    return run_command
+    return run_service
+
+
+@pytest.mark.django_db
+def test_the_command_sends_the_due_reminders_and_says_how_many(
+    django_capture_on_commit_callbacks,
+):
+    confirmed(in_hours(3))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminders() == "Sent 1 reminder.\n"
+    assert len(mail.outbox) == 1
+    assert send_reminders() == "Sent 0 reminders.\n"
 
 
 @pytest.mark.django_db
@@ -59,7 +68,7 @@ def test_a_confirmed_visit_within_24_hours_gets_one_reminder_in_app_and_by_email
     starts_at = in_hours(3)
     appointment = confirmed(starts_at, patient=patient, slot__doctor=doctor)
 
-    assert run() == "Sent 1 reminder.\n"
+    assert run() == 1
 
     appointment.refresh_from_db()
     assert appointment.reminder_sent_at is not None
@@ -82,8 +91,8 @@ def test_a_confirmed_visit_within_24_hours_gets_one_reminder_in_app_and_by_email
 def test_running_twice_sends_nothing_the_second_time(run):
     confirmed(in_hours(5))
     confirmed(in_hours(20))
-    assert run() == "Sent 2 reminders.\n"
-    assert run() == "Sent 0 reminders.\n"
+    assert run() == 2
+    assert run() == 0
     assert Notification.objects.filter(kind=Kind.APPOINTMENT_REMINDER).count() == 2
     assert len(mail.outbox) == 2
 
@@ -101,7 +110,7 @@ def test_running_twice_sends_nothing_the_second_time(run):
 )
 def test_only_confirmed_visits_in_the_next_24_hours_are_reminded(run, hours, status):
     AppointmentFactory(slot__starts_at=in_hours(hours), status=status)
-    assert run() == "Sent 0 reminders.\n"
+    assert run() == 0
     assert not Notification.objects.exists()
     assert mail.outbox == []
 
@@ -109,7 +118,7 @@ def test_only_confirmed_visits_in_the_next_24_hours_are_reminded(run, hours, sta
 @pytest.mark.django_db
 def test_a_reminder_already_marked_sent_is_not_sent_again(run):
     confirmed(in_hours(2), reminder_sent_at=timezone.now())
-    assert run() == "Sent 0 reminders.\n"
+    assert run() == 0
 
 
 @pytest.mark.django_db
@@ -120,7 +129,7 @@ def test_a_patient_who_switched_reminder_emails_off_still_sees_it_in_the_inbox(
         user=patient, kind=Kind.APPOINTMENT_REMINDER, enabled=False
     )
     confirmed(in_hours(2), patient=patient)
-    assert run() == "Sent 1 reminder.\n"
+    assert run() == 1
     assert Notification.objects.filter(recipient=patient).count() == 1
     assert mail.outbox == []
 
@@ -129,20 +138,36 @@ def test_a_patient_who_switched_reminder_emails_off_still_sees_it_in_the_inbox(
 def test_a_failing_notification_leaves_the_reminder_unsent_for_the_next_run(
     run, monkeypatch
 ):
-    from appointments.management.commands import send_reminders as command
-
     appointment = confirmed(in_hours(2))
 
     def broken_notify(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(command, "notify", broken_notify)
+    monkeypatch.setattr(reminders, "notify", broken_notify)
     with pytest.raises(RuntimeError):
         run()
     appointment.refresh_from_db()
     assert appointment.reminder_sent_at is None  # rolled back with the failure
     monkeypatch.undo()
-    assert run() == "Sent 1 reminder.\n"
+    assert run() == 1
+
+
+@pytest.mark.django_db
+def test_a_rescheduled_visit_is_reminded_again_for_its_new_time(run, patient, doctor):
+    doctor.auto_confirm = True  # the moved visit stays confirmed
+    doctor.save()
+    appointment = confirmed(in_hours(5), patient=patient, slot__doctor=doctor)
+    assert run() == 1
+    new_slot = SlotFactory(doctor=doctor, starts_at=in_hours(8), ends_at=in_hours(9))
+    services.reschedule(
+        patient=patient, appointment_id=appointment.pk, new_slot_id=new_slot.pk
+    )
+    assert run() == 1
+    assert run() == 0
+    first, second = Notification.objects.filter(
+        recipient=patient, kind=Kind.APPOINTMENT_REMINDER
+    ).order_by("pk")
+    assert first.message != second.message  # the new time
 
 
 @pytest.mark.postgres
@@ -156,7 +181,7 @@ def test_concurrent_runs_send_each_reminder_exactly_once():
     def one_run():
         try:
             barrier.wait(timeout=30)
-            outputs.append(send_reminders())
+            outputs.append(reminders.send_due_reminders())
         except Exception as error:  # noqa: BLE001 — asserted empty below
             errors.append(error)
         finally:
@@ -170,7 +195,7 @@ def test_concurrent_runs_send_each_reminder_exactly_once():
 
     assert errors == []
     assert len(outputs) == runs
-    assert sum(sent_count(output) for output in outputs) == len(appointments)
+    assert sum(outputs) == len(appointments)
     assert Notification.objects.filter(kind=Kind.APPOINTMENT_REMINDER).count() == 5
     assert sorted(email.to[0] for email in mail.outbox) == sorted(
         a.patient.email for a in appointments

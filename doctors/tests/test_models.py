@@ -34,3 +34,9 @@ def test_saving_a_profile_loaded_earlier_keeps_the_counters_and_next_free_slot()
     assert doctor.bio == "New bio"
     assert doctor.followers_count == 1
     assert doctor.next_free_at == second.starts_at
+
+
+def test_the_display_name_is_dr_and_the_full_name():
+    assert DoctorProfileFactory.build(user__full_name="Ada Lee").display_name == (
+        "Dr Ada Lee"
+    )

@@ -115,3 +115,17 @@ def test_the_reviews_query_count_is_flat(client, doctor, django_assert_max_num_q
     with django_assert_max_num_queries(6):
         body = client.get(f"/api/v1/doctors/{doctor.slug}/reviews/").json()
     assert body["count"] == 12
+
+
+def test_a_public_review_shows_the_month_of_the_visit_never_its_time(client, doctor):
+    starts_at = dt.datetime(2026, 11, 3, 8, 30, tzinfo=dt.UTC)
+    ReviewFactory(
+        appointment__slot__doctor=doctor,
+        appointment__slot__starts_at=starts_at,
+        appointment__slot__ends_at=starts_at + dt.timedelta(minutes=30),
+    )
+    response = client.get(f"/api/v1/doctors/{doctor.slug}/reviews/")
+    review = response.json()["results"][0]
+    assert review["visit_month"] == "2026-11"
+    assert "08:30" not in response.content.decode()
+    assert "2026-11-03" not in response.content.decode()

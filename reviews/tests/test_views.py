@@ -3,14 +3,18 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
+from accounts.tests.api import ApiClient
 from accounts.tests.factories import StaffFactory, UserFactory
 from appointments.models import Appointment, Slot
 from appointments.tests.factories import AppointmentFactory
+from doctors.models import DoctorProfile
 from doctors.tests.factories import DoctorProfileFactory
 from reviews import services
 from reviews.models import Review
@@ -355,6 +359,46 @@ def test_patients_and_staff_cannot_reply(client, patient, staff, doctor):
         assert client.post(url, {"reply": "Hi"}).status_code == HTTPStatus.FORBIDDEN
         assert client.get(reverse("reviews:inbox")).status_code == HTTPStatus.FORBIDDEN
     assert Review.objects.get().reply == ""
+
+
+def doors_for_doctors(client, doctor) -> dict[str, int]:
+    """What each doctors-only door answers `doctor.user`: the reviews inbox and
+    reply (page and API) and the doctor's own schedule (page and API)."""
+    review = ReviewFactory(appointment__slot__doctor=doctor)
+    client.force_login(doctor.user)
+    reply = {"reply": "Thank you"}
+    return {
+        "inbox": client.get(reverse("reviews:inbox")).status_code,
+        "reply page": client.get(
+            reverse("reviews:reply", args=[review.pk])
+        ).status_code,
+        "reply API": ApiClient(doctor.user)
+        .put(f"/api/v1/reviews/{review.pk}/reply/", reply)
+        .status_code,
+        "schedule page": client.get(reverse("appointments:schedule_week")).status_code,
+        "schedule API": ApiClient(doctor.user)
+        .get("/api/v1/me/availability/")
+        .status_code,
+    }
+
+
+@pytest.mark.parametrize(
+    "status", [DoctorProfile.Status.PENDING, DoctorProfile.Status.REJECTED]
+)
+def test_a_doctor_whose_profile_is_no_longer_approved_is_refused_everywhere(
+    client, doctor, status
+):
+    # Staff changed the status in admin; the user stayed in the Doctors group.
+    DoctorProfile.objects.filter(pk=doctor.pk).update(status=status)
+    assert doctor.user.has_role(Role.DOCTOR)
+    doors = doors_for_doctors(client, doctor)
+    assert doors == dict.fromkeys(doors, HTTPStatus.FORBIDDEN)
+
+
+def test_an_approved_doctor_outside_the_group_is_let_in_everywhere(client, doctor):
+    doctor.user.groups.remove(Group.objects.get(name=Role.DOCTOR))
+    doors = doors_for_doctors(client, doctor)
+    assert doors == dict.fromkeys(doors, HTTPStatus.OK)
 
 
 # --- the public panel ------------------------------------------------------------

@@ -1,82 +1,9 @@
-"""`manage.py send_reminders`: the 24-hour reminder of each confirmed visit, once.
-
-Run it from cron (every 10 minutes, say). Each reminder is claimed with a
-compare-and-set on `reminder_sent_at` in the transaction that writes the
-notification, so however often and however concurrently it runs, a visit is
-reminded exactly once, and a failed run leaves nothing half-sent."""
-
-import datetime as dt
-import zoneinfo
+"""`manage.py send_reminders`: the 24-hour reminder of each confirmed visit, once
+(see appointments.reminders). Run it from cron, every 10 minutes, say."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext as _
 
-from appointments.models import Appointment
-from notifications.models import Notification
-from notifications.services import notify
-
-# How long before a visit the reminder goes out.
-REMINDER_AHEAD = dt.timedelta(hours=24)
-
-
-def due_reminders(*, now: dt.datetime) -> list[int]:
-    """Ids of confirmed appointments starting within REMINDER_AHEAD, not reminded."""
-    return list(
-        Appointment.objects.filter(
-            status=Appointment.Status.CONFIRMED,
-            reminder_sent_at__isnull=True,
-            starts_at__gt=now,
-            starts_at__lte=now + REMINDER_AHEAD,
-        )
-        .order_by("starts_at")
-        .values_list("pk", flat=True)
-    )
-
-
-def _when_for(user, moment: dt.datetime) -> str:
-    try:
-        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return dateformat.format(moment.astimezone(zone), "D j M Y, H:i")
-
-
-@transaction.atomic
-def send_reminder(*, appointment_id: int, now: dt.datetime) -> bool:
-    """Claim the appointment's reminder and notify its patient, in one transaction.
-
-    Returns False when it was not ours to send: already reminded (by an earlier
-    or a concurrent run: the compare-and-set matched no row) or no longer
-    confirmed."""
-    claimed = Appointment.objects.filter(
-        pk=appointment_id,
-        status=Appointment.Status.CONFIRMED,
-        reminder_sent_at__isnull=True,
-    ).update(reminder_sent_at=now)
-    if not claimed:
-        return False
-    appointment = Appointment.objects.select_related("doctor__user", "patient").get(
-        pk=appointment_id
-    )
-    patient = appointment.patient
-    notify(
-        recipient=patient,
-        kind=Notification.Kind.APPOINTMENT_REMINDER,
-        message=_("Reminder: your visit with Dr %(doctor)s is on %(when)s.")
-        % {
-            "doctor": appointment.doctor.user.full_name,
-            "when": _when_for(patient, appointment.starts_at),
-        },
-        link=appointment.get_absolute_url(),
-        email_context={
-            "appointment": appointment,
-            "doctor": appointment.doctor,
-            "patient": patient,
-        },
-    )
-    return True
+from appointments.reminders import send_due_reminders
 
 
 class Command(BaseCommand):
@@ -87,10 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        now = timezone.now()
-        sent = sum(
-            send_reminder(appointment_id=pk, now=now) for pk in due_reminders(now=now)
-        )
+        sent = send_due_reminders()
         self.stdout.write(
             self.style.SUCCESS(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")
         )
