@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from doctors.models import DoctorProfile
@@ -321,16 +321,11 @@ def refresh_next_free(doctor_ids: Sequence[int], *, now: dt.datetime) -> None:
 
     Call inside the transaction that changed the slots, with the doctors' rows
     locked (`DoctorProfile.objects.lock`). One UPDATE for all of them."""
-    ahead = Slot.objects.filter(
-        doctor=OuterRef("pk"),
-        is_booked=False,
-        outside_schedule=False,
-        starts_at__gte=Value(now) + OuterRef("min_notice"),
-    )
+    # No horizon here: the directory applies it when it reads the stored value,
+    # which stays right as the horizon moves with time.
+    ahead = Slot.objects.offered(now, outer_doctor=True)
     first_free = ahead.free(now).order_by("starts_at").values("starts_at")[:1]
-    first_hold_end = (
-        ahead.filter(held_until__gt=now).order_by("held_until").values("held_until")
-    )[:1]
+    first_hold_end = ahead.held(now).order_by("held_until").values("held_until")[:1]
     DoctorProfile.objects.filter(pk__in=doctor_ids).update(
         next_free_at=Subquery(first_free),
         next_free_hold_ends_at=Subquery(first_hold_end),
