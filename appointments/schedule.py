@@ -386,14 +386,34 @@ def _insert_slots(doctor_id: int, slots: list[Interval]) -> None:
     )
 
 
+def overlapping(windows: Sequence[Window]) -> dict[int, int]:
+    """The rule for a week's windows: two windows on one day must not overlap
+    (touching is fine: 09:00–12:00 and 12:00–14:00).
+
+    Maps the index of each window that overlaps one listed before it (and not
+    refused itself) to that one's index; empty when the windows are fine. The
+    windows formset gives its refusals from this, the services assert it."""
+    clashes: dict[int, int] = {}
+    accepted: dict[int, list[int]] = {}
+    for index, window in enumerate(windows):
+        for other in accepted.get(window.weekday, ()):
+            earlier = windows[other]
+            if window.start_time < earlier.end_time and earlier.start_time < (
+                window.end_time
+            ):
+                clashes[index] = other
+                break
+        else:
+            accepted.setdefault(window.weekday, []).append(index)
+    return clashes
+
+
 def _check_windows(windows: Sequence[Window]) -> None:
     for window in windows:
         if window.end_time <= window.start_time:
             raise ValueError(f"{window} ends before it starts")
-    ordered = sorted(windows, key=lambda w: (w.weekday, w.start_time))
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if before.weekday == after.weekday and after.start_time < before.end_time:
-            raise ValueError(f"{before} overlaps {after}")
+    for index, other in overlapping(windows).items():
+        raise ValueError(f"{windows[index]} overlaps {windows[other]}")
 
 
 def _store_windows(doctor: DoctorProfile, windows: Sequence[Window]) -> None:
