@@ -58,21 +58,13 @@ class RegenerationResult:
 # --- Pure computation: no database -------------------------------------------------
 
 
-def local_to_utc(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime | None:
-    """The UTC instant of a local wall time, or None when that wall time does not
-    exist (skipped by a spring-forward change). In the repeated fall-back hour the
-    first occurrence (fold=0) is used, so each wall time gives one instant."""
-    local = dt.datetime.combine(day, wall, tzinfo=zone)
-    instant = local.astimezone(UTC)
-    back = instant.astimezone(zone)
-    if (back.date(), back.time()) != (day, wall):
-        return None
-    return instant
-
-
-def _window_end(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
-    """The instant a window closes; a non-existent closing time counts as the
-    moment the clocks jumped (the earlier reading)."""
+def wall_instant(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant of a wall-clock time in `zone`, the one reading used for
+    window edges and slot starts alike (so a slot generated inside a window also
+    fits it when regeneration checks). A wall time the clocks skip reads as if
+    they had not moved yet: on the night Berlin jumps from 02:00 to 03:00, 02:00
+    is the jump itself and 02:30 is 03:30 summer time. A repeated wall time (fall
+    back) is its first occurrence. This is PEP 495's fold=0."""
     return dt.datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
 
 
@@ -111,9 +103,11 @@ def working_intervals(
     day = first_day
     while day <= last_day:
         for window in by_weekday.get(day.weekday(), ()):
-            start = dt.datetime.combine(day, window.start_time, tzinfo=zone)
             intervals.append(
-                (start.astimezone(UTC), _window_end(day, window.end_time, zone))
+                (
+                    wall_instant(day, window.start_time, zone),
+                    wall_instant(day, window.end_time, zone),
+                )
             )
         day += dt.timedelta(days=1)
     intervals.sort()
@@ -134,11 +128,15 @@ def desired_slots(
 
     Starts are stepped in the doctor's wall-clock time from each window's start, so
     09:00 stays 09:00 across a DST change; consecutive starts are slot + buffer
-    apart; a slot must end inside its window; wall times that do not exist (spring
-    forward) are skipped; the repeated fall-back hour gives one slot per wall time,
-    never two at one instant. Slots overlapping time off are left out."""
+    apart; a slot must end inside its window. Wall times are read by
+    `wall_instant`: a window opening in the spring-forward gap opens at the time
+    that reading gives. A slot running across the jump ends later on the wall
+    clock than its length says, so a start that would fall inside it (or its
+    buffer) is left out; in the repeated fall-back hour each wall time gives one
+    slot, never two at one instant. Slots overlapping time off are left out."""
     length = dt.timedelta(minutes=slot_minutes)
-    step = dt.timedelta(minutes=slot_minutes + buffer_minutes)
+    buffer = dt.timedelta(minutes=buffer_minutes)
+    step = length + buffer
     by_weekday: dict[int, list[Window]] = {}
     for window in windows:
         by_weekday.setdefault(window.weekday, []).append(window)
@@ -148,21 +146,21 @@ def desired_slots(
     day = first_day
     while day <= last_day:
         for window in by_weekday.get(day.weekday(), ()):
-            window_end = _window_end(day, window.end_time, zone)
+            earliest = wall_instant(day, window.start_time, zone)
+            window_end = wall_instant(day, window.end_time, zone)
             wall = dt.datetime.combine(day, window.start_time)
             wall_end = dt.datetime.combine(day, window.end_time)
             while wall + length <= wall_end:
-                start = local_to_utc(day, wall.time(), zone)
+                start = wall_instant(day, wall.time(), zone)
                 wall += step
-                if start is None or start in seen:
-                    continue
                 end = start + length
-                if end > window_end:
+                if start < earliest or end > window_end or start in seen:
                     continue
                 if time_off and _overlaps_any(time_off, start, end):
                     continue
                 seen.add(start)
                 slots.append((start, end))
+                earliest = end + buffer
         day += dt.timedelta(days=1)
     slots.sort()
     return slots

@@ -466,3 +466,58 @@ def test_a_slot_held_while_regeneration_runs_is_kept_and_flagged(monkeypatch):
     assert (result.removed, result.flagged) == (0, 1)
     slot.refresh_from_db()
     assert slot.outside_schedule and slot.held_by_id
+
+
+# --- A window in the spring-forward gap ----------------------------------------------
+
+# Europe/Berlin, Sunday 29 March 2026: the clocks jump from 02:00 to 03:00 (01:00 UTC).
+SPRING_NOW = at(UTC, 2026, 3, 28, 12)
+
+
+def berlin_times(doctor) -> list[str]:
+    return [
+        f"{s.starts_at.astimezone(BERLIN):%H:%M}-{s.ends_at.astimezone(BERLIN):%H:%M}"
+        for s in Slot.objects.filter(doctor=doctor).order_by("starts_at")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (30, ["03:00-03:30", "03:30-04:00"]),
+        (45, ["03:00-03:45"]),
+        (60, ["03:00-04:00"]),
+    ],
+)
+def test_a_window_opening_in_the_spring_forward_gap_opens_at_the_jump(
+    minutes, expected
+):
+    doctor = make_doctor("Europe/Berlin", slot_minutes=minutes)
+    result = set_windows(doctor, (SUNDAY, (2, 0), (4, 0)), now=SPRING_NOW)
+    assert berlin_times(doctor) == expected
+    assert Slot.objects.earliest("starts_at").starts_at == at(UTC, 2026, 3, 29, 1)
+    assert result.created == len(expected)
+    # What was generated fits the hours: nothing is flagged or changed.
+    again = schedule.regenerate_slots(doctor=doctor, now=SPRING_NOW)
+    assert again == schedule.RegenerationResult()
+
+
+def test_a_window_opening_mid_gap_reads_as_if_the_clocks_had_not_moved():
+    doctor = make_doctor("Europe/Berlin", slot_minutes=30)
+    set_windows(doctor, (SUNDAY, (2, 30), (4, 0)), now=SPRING_NOW)
+    assert berlin_times(doctor) == ["03:30-04:00"]  # 02:30 CET is 03:30 CEST
+
+
+def test_slots_across_the_spring_forward_jump_never_overlap():
+    doctor = make_doctor("Europe/Berlin", slot_minutes=40)
+    set_windows(doctor, (SUNDAY, (1, 0), (5, 0)), now=SPRING_NOW)
+    # 01:40 CET lasts 40 minutes, until 03:20 CEST; 03:00 and 03:40 would
+    # overlap it or the slot after it.
+    assert berlin_times(doctor) == [
+        "01:00-01:40",
+        "01:40-03:20",
+        "03:20-04:00",
+        "04:20-05:00",
+    ]
+    slots = list(Slot.objects.order_by("starts_at"))
+    assert all(a.ends_at <= b.starts_at for a, b in zip(slots, slots[1:], strict=False))
