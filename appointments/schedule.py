@@ -291,10 +291,19 @@ def regenerate_slots(
             .delete()
         )
         if removed < len(stale):
-            # Held or booked between our read and the delete: kept, so flagged.
+            # Held or booked between our read and the delete: kept, so flagged,
+            # and no new slot may overlap it (nor be counted as created).
             flagged += Slot.objects.filter(pk__in=stale, outside_schedule=False).update(
                 outside_schedule=True
             )
+            survivors = list(
+                Slot.objects.filter(pk__in=stale).values_list("starts_at", "ends_at")
+            )
+            to_create = [
+                (start, end)
+                for start, end in to_create
+                if not _overlaps_any(survivors, start, end)
+            ]
     if to_create:
         _insert_slots(doctor.pk, to_create)
     if to_flag:
