@@ -72,6 +72,19 @@ class WindowForm(MarkInvalidMixin, forms.Form):
         return cleaned
 
 
+def overlap_error(earlier: Window) -> forms.ValidationError:
+    """The refusal of a window overlapping `earlier` (`schedule.overlapping`)."""
+    return forms.ValidationError(
+        _("Overlaps %(day)s %(start)s–%(end)s: windows on one day must not overlap."),
+        code="overlap",
+        params={
+            "day": Weekday(earlier.weekday).label,
+            "start": earlier.start_time.strftime("%H:%M"),
+            "end": earlier.end_time.strftime("%H:%M"),
+        },
+    )
+
+
 class BaseWindowFormSet(forms.BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -85,23 +98,8 @@ class BaseWindowFormSet(forms.BaseFormSet):
         forms_kept = [form for form in self._kept_forms() if not form.errors]
         windows = [self._window(form) for form in forms_kept]
         for index, other in overlapping(windows).items():
-            earlier = windows[other]
             form = forms_kept[index]
-            form.add_error(
-                "start_time",
-                forms.ValidationError(
-                    _(
-                        "Overlaps %(day)s %(start)s–%(end)s: windows on "
-                        "one day must not overlap."
-                    ),
-                    code="overlap",
-                    params={
-                        "day": Weekday(earlier.weekday).label,
-                        "start": earlier.start_time.strftime("%H:%M"),
-                        "end": earlier.end_time.strftime("%H:%M"),
-                    },
-                ),
-            )
+            form.add_error("start_time", overlap_error(windows[other]))
             form.mark_invalid()
 
     def _kept_forms(self) -> list[forms.Form]:
