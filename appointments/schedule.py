@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from doctors.models import DoctorProfile
@@ -285,10 +285,7 @@ def regenerate_slots(
     if stale:
         # Compare-and-set: a slot booked or held since we read it stays.
         removed, _ = (
-            Slot.objects.filter(pk__in=stale, is_booked=False)
-            .filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
-            .filter(~has_history)
-            .delete()
+            Slot.objects.filter(pk__in=stale).free(now).filter(~has_history).delete()
         )
         if removed < len(stale):
             # Held or booked between our read and the delete: kept, so flagged,
