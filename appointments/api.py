@@ -1,11 +1,11 @@
 """The API's appointment endpoints: a doctor's free slots, holding and booking,
 the lifecycle (confirm, decline, cancel, complete, reschedule), the .ics file,
-and a doctor's own schedule (weekly windows, booking settings, time off, day).
+and a doctor's day. (A doctor's schedule is `schedule_api`.)
 
-Every write calls the same service as its page; the pages' forms validate."""
+Every write calls the same service as its page; the pages' forms validate, and the
+services' refusals become the error body in one handler (`clinic.api`)."""
 
 import datetime as dt
-import zoneinfo
 from http import HTTPStatus
 
 from django.http import HttpResponse
@@ -27,13 +27,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import page_example, validated
-from accounts.timezones import validate_timezone
 from doctors.models import DoctorProfile
 
-from . import ics, schedule, selectors, services
+from . import ics, selectors, services
 from .forms import REASON_MAX, REASON_MIN, BookingForm, CancelForm
-from .models import Appointment, AppointmentEvent, Slot, TimeOff
-from .schedule_forms import BookingSettingsForm, TimeOffForm, WindowForm
+from .models import Appointment, AppointmentEvent, Slot
+from .schedule_api import IsApprovedDoctor, my_doctor_profile
 
 Status = Appointment.Status
 MAX_SLOT_RANGE = dt.timedelta(days=31)
@@ -560,257 +559,6 @@ class CalendarFileView(APIView):
 
 
 # --- A doctor's own schedule --------------------------------------------------
-
-
-class IsApprovedDoctor(permissions.IsAuthenticated):
-    """Signed in with an approved doctor profile (else 401, or 403)."""
-
-    message = "Only an approved doctor has a schedule."
-
-    def has_permission(self, request: Request, view) -> bool:
-        return super().has_permission(request, view) and (
-            DoctorProfile.objects.filter(
-                user=request.user, status=DoctorProfile.Status.APPROVED
-            ).exists()
-        )
-
-
-def my_doctor_profile(request: Request) -> DoctorProfile:
-    """The signed-in user's approved doctor profile; 403 for anyone else."""
-    profile = DoctorProfile.objects.filter(
-        user=request.user, status=DoctorProfile.Status.APPROVED
-    ).first()
-    if profile is None:
-        raise exceptions.PermissionDenied("Only an approved doctor has a schedule.")
-    return profile
-
-
-class WindowSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(
-        min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday."
-    )
-    start_time = serializers.TimeField(format="%H:%M")
-    end_time = serializers.TimeField(format="%H:%M")
-
-
-class BookingSettingsSerializer(serializers.Serializer):
-    slot_minutes = serializers.IntegerField()
-    buffer_minutes = serializers.IntegerField()
-    min_notice_hours = serializers.IntegerField()
-    horizon_days = serializers.IntegerField()
-    auto_confirm = serializers.BooleanField()
-
-
-class AvailabilitySerializer(serializers.Serializer):
-    """Weekly windows in the doctor's own wall-clock time, and booking settings."""
-
-    timezone = serializers.CharField(
-        required=False,
-        validators=[validate_timezone],
-        help_text="The practice's IANA time zone; leave out to keep it. Moving it "
-        "moves every future free slot with it.",
-    )
-    windows = WindowSerializer(many=True)
-    settings = BookingSettingsSerializer()
-
-
-AVAILABILITY_EXAMPLE = {
-    "timezone": "Europe/Berlin",
-    "windows": [
-        {"weekday": 0, "start_time": "09:00", "end_time": "12:00"},
-        {"weekday": 0, "start_time": "14:00", "end_time": "17:30"},
-    ],
-    "settings": {
-        "slot_minutes": 30,
-        "buffer_minutes": 0,
-        "min_notice_hours": 2,
-        "horizon_days": 60,
-        "auto_confirm": False,
-    },
-}
-
-
-@extend_schema(tags=["my schedule"])
-class AvailabilityView(APIView):
-    """My weekly availability and booking settings (approved doctors)."""
-
-    permission_classes = [IsApprovedDoctor]
-
-    def current(self, doctor: DoctorProfile) -> dict:
-        return {
-            "timezone": doctor.timezone,
-            "windows": WindowSerializer(
-                doctor.weekly_availability.order_by("weekday", "start_time"), many=True
-            ).data,
-            "settings": {
-                name: value
-                for name, value in BookingSettingsForm.initial_for(doctor).items()
-                if name != "timezone"  # the top-level field
-            },
-        }
-
-    @extend_schema(
-        summary="My weekly availability and booking settings",
-        responses={200: AvailabilitySerializer},
-        examples=[OpenApiExample("Mondays", value=AVAILABILITY_EXAMPLE)],
-    )
-    def get(self, request: Request) -> Response:
-        return Response(self.current(my_doctor_profile(request)))
-
-    @extend_schema(
-        summary="Replace my weekly availability and booking settings",
-        description="Replaces every window and setting at once, then regenerates "
-        "the free slots (booked ones stay).",
-        request=AvailabilitySerializer,
-        responses={200: AvailabilitySerializer},
-        examples=[OpenApiExample("Mondays", value=AVAILABILITY_EXAMPLE)],
-    )
-    def put(self, request: Request) -> Response:
-        doctor = my_doctor_profile(request)
-        body = AvailabilitySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        windows, errors = [], {}
-        for index, window in enumerate(body.validated_data["windows"]):
-            form = WindowForm(data=window)
-            if not form.is_valid():
-                for field, field_errors in form.errors.as_data().items():
-                    errors[f"windows.{index}.{field}"] = [
-                        exceptions.ErrorDetail(message, code=error.code or "invalid")
-                        for error in field_errors
-                        for message in error.messages
-                    ]
-                continue
-            data = form.cleaned_data
-            windows.append(
-                schedule.Window(data["weekday"], data["start_time"], data["end_time"])
-            )
-        windows.sort(key=lambda w: (w.weekday, w.start_time))
-        for before, after in zip(windows, windows[1:], strict=False):
-            if before.weekday == after.weekday and after.start_time < before.end_time:
-                errors.setdefault("windows", []).append(
-                    exceptions.ErrorDetail(
-                        f"{after} overlaps {before}: windows on one day must not "
-                        "overlap.",
-                        code="overlap",
-                    )
-                )
-        if errors:
-            raise exceptions.ValidationError(errors)
-        settings_form = validated(
-            BookingSettingsForm(
-                data={
-                    **body.validated_data["settings"],
-                    "timezone": body.validated_data.get("timezone", ""),
-                }
-            )
-        )
-        schedule.save_schedule(
-            doctor=doctor, windows=windows, **settings_form.service_kwargs()
-        )
-        doctor.refresh_from_db()
-        return Response(self.current(doctor))
-
-
-class TimeOffSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = TimeOff
-        fields = ["id", "starts_at", "ends_at", "reason"]
-
-
-class TimeOffInputSerializer(serializers.Serializer):
-    """Whole days (leave the times out) or part of a day, in my time zone."""
-
-    first_day = NearDateField()
-    from_time = serializers.TimeField(required=False, allow_null=True)
-    last_day = NearDateField()
-    until_time = serializers.TimeField(required=False, allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-@extend_schema(tags=["my schedule"])
-class TimeOffListView(ListAPIView):
-    """My time off (approved doctors), soonest first; free slots inside it go."""
-
-    permission_classes = [IsApprovedDoctor]
-
-    serializer_class = TimeOffSerializer
-
-    def get_queryset(self):
-        doctor = my_doctor_profile(self.request)
-        return TimeOff.objects.filter(doctor=doctor).order_by("starts_at", "id")
-
-    @extend_schema(
-        summary="My time off",
-        examples=[
-            page_example(
-                "A conference",
-                {
-                    "id": 9,
-                    "starts_at": "2026-12-10T00:00:00+01:00",
-                    "ends_at": "2026-12-12T00:00:00+01:00",
-                    "reason": "Conference",
-                },
-            )
-        ],
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="Add time off",
-        request=TimeOffInputSerializer,
-        responses={201: TimeOffSerializer},
-        examples=[
-            OpenApiExample(
-                "A conference",
-                value={
-                    "first_day": "2026-12-10",
-                    "last_day": "2026-12-11",
-                    "reason": "Conference",
-                },
-                request_only=True,
-            ),
-            OpenApiExample(
-                "Added",
-                value={
-                    "id": 9,
-                    "starts_at": "2026-12-09T23:00:00Z",
-                    "ends_at": "2026-12-11T23:00:00Z",
-                    "reason": "Conference",
-                },
-                response_only=True,
-            ),
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        doctor = my_doctor_profile(request)
-        body = TimeOffInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if v is not None}
-        form = validated(
-            TimeOffForm(data=data, zone=zoneinfo.ZoneInfo(doctor.timezone))
-        )
-        time_off, _result = schedule.add_time_off(
-            doctor=doctor,
-            starts_at=form.cleaned_data["starts_at"],
-            ends_at=form.cleaned_data["ends_at"],
-            reason=form.cleaned_data["reason"],
-        )
-        return Response(TimeOffSerializer(time_off).data, status=HTTPStatus.CREATED)
-
-
-@extend_schema(tags=["my schedule"])
-class TimeOffDetailView(APIView):
-    permission_classes = [IsApprovedDoctor]
-
-    @extend_schema(summary="Remove time off", responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
-        doctor = my_doctor_profile(request)
-        try:
-            schedule.remove_time_off(doctor=doctor, time_off_id=pk)
-        except schedule.TimeOffNotFound:
-            raise exceptions.NotFound() from None
-        return Response(status=HTTPStatus.NO_CONTENT)
 
 
 @extend_schema(tags=["my schedule"])

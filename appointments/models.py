@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +78,16 @@ class TimeOff(models.Model):
 
 
 class SlotQuerySet(models.QuerySet):
+    """The rule of what a patient may book, written once: `bookable` and the
+    pieces it is made of (`free`, `offered`), each usable on its own.
+
+    With `outer_doctor=True` a method is for a subquery over DoctorProfile rows:
+    it keeps the outer doctor's slots and reads their notice and horizon from that
+    row. Joining the doctor table again instead (as the plain form does) keeps
+    PostgreSQL from using the (doctor, starts_at) index as a range; the directory
+    and the stored next free slot (`DoctorProfile.next_free_at`) need the speed.
+    """
+
     def free(self, now: datetime) -> "SlotQuerySet":
         """Slots nobody has booked and nobody holds at `now` (an expired hold is free).
 
@@ -86,15 +96,36 @@ class SlotQuerySet(models.QuerySet):
             Q(held_until__isnull=True) | Q(held_until__lte=now)
         )
 
-    def bookable(self, now: datetime) -> "SlotQuerySet":
-        """Free slots a patient may book at `now`: past each doctor's minimum notice
-        and inside their booking horizon, of approved doctors. Time off needs no
-        filter: regeneration deletes the free slots it covers, and flags the ones it
-        must keep (booked, held, with history) `outside_schedule`, never offered."""
-        return self.free(now).filter(
+    def held(self, now: datetime) -> "SlotQuerySet":
+        """Unbooked slots someone holds at `now`: the ones `free` leaves out only
+        for their hold."""
+        return self.filter(is_booked=False, held_until__gt=now)
+
+    def offered(self, now: datetime, *, outer_doctor: bool = False) -> "SlotQuerySet":
+        """Slots on the doctor's schedule (not flagged outside the hours) that start
+        after the doctor's minimum notice at `now`, booked, held or not. Time off
+        needs no filter: regeneration deletes the free slots it covers, and flags
+        the ones it must keep (booked, held, with history) `outside_schedule`."""
+        if outer_doctor:
+            return self.filter(
+                doctor=OuterRef("pk"),
+                outside_schedule=False,
+                starts_at__gte=Value(now) + OuterRef("min_notice"),
+            )
+        return self.filter(
             outside_schedule=False,
-            doctor__status="approved",
             starts_at__gte=Value(now) + F("doctor__min_notice"),
+        )
+
+    def bookable(self, now: datetime, *, outer_doctor: bool = False) -> "SlotQuerySet":
+        """Slots a patient may book at `now`: free, offered (past the doctor's
+        minimum notice) and inside the doctor's booking horizon, of approved
+        doctors (with `outer_doctor`, the outer query chooses the doctors)."""
+        slots = self.free(now).offered(now, outer_doctor=outer_doctor)
+        if outer_doctor:
+            return slots.filter(starts_at__lt=Value(now) + OuterRef("booking_horizon"))
+        return slots.filter(
+            doctor__status="approved",
             starts_at__lt=Value(now) + F("doctor__booking_horizon"),
         )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from doctors.models import DoctorProfile
@@ -58,21 +58,13 @@ class RegenerationResult:
 # --- Pure computation: no database -------------------------------------------------
 
 
-def local_to_utc(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime | None:
-    """The UTC instant of a local wall time, or None when that wall time does not
-    exist (skipped by a spring-forward change). In the repeated fall-back hour the
-    first occurrence (fold=0) is used, so each wall time gives one instant."""
-    local = dt.datetime.combine(day, wall, tzinfo=zone)
-    instant = local.astimezone(UTC)
-    back = instant.astimezone(zone)
-    if (back.date(), back.time()) != (day, wall):
-        return None
-    return instant
-
-
-def _window_end(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
-    """The instant a window closes; a non-existent closing time counts as the
-    moment the clocks jumped (the earlier reading)."""
+def wall_instant(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant of a wall-clock time in `zone`, the one reading used for
+    window edges and slot starts alike (so a slot generated inside a window also
+    fits it when regeneration checks). A wall time the clocks skip reads as if
+    they had not moved yet: on the night Berlin jumps from 02:00 to 03:00, 02:00
+    is the jump itself and 02:30 is 03:30 summer time. A repeated wall time (fall
+    back) is its first occurrence. This is PEP 495's fold=0."""
     return dt.datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
 
 
@@ -111,9 +103,11 @@ def working_intervals(
     day = first_day
     while day <= last_day:
         for window in by_weekday.get(day.weekday(), ()):
-            start = dt.datetime.combine(day, window.start_time, tzinfo=zone)
             intervals.append(
-                (start.astimezone(UTC), _window_end(day, window.end_time, zone))
+                (
+                    wall_instant(day, window.start_time, zone),
+                    wall_instant(day, window.end_time, zone),
+                )
             )
         day += dt.timedelta(days=1)
     intervals.sort()
@@ -134,11 +128,15 @@ def desired_slots(
 
     Starts are stepped in the doctor's wall-clock time from each window's start, so
     09:00 stays 09:00 across a DST change; consecutive starts are slot + buffer
-    apart; a slot must end inside its window; wall times that do not exist (spring
-    forward) are skipped; the repeated fall-back hour gives one slot per wall time,
-    never two at one instant. Slots overlapping time off are left out."""
+    apart; a slot must end inside its window. Wall times are read by
+    `wall_instant`: a window opening in the spring-forward gap opens at the time
+    that reading gives. A slot running across the jump ends later on the wall
+    clock than its length says, so a start that would fall inside it (or its
+    buffer) is left out; in the repeated fall-back hour each wall time gives one
+    slot, never two at one instant. Slots overlapping time off are left out."""
     length = dt.timedelta(minutes=slot_minutes)
-    step = dt.timedelta(minutes=slot_minutes + buffer_minutes)
+    buffer = dt.timedelta(minutes=buffer_minutes)
+    step = length + buffer
     by_weekday: dict[int, list[Window]] = {}
     for window in windows:
         by_weekday.setdefault(window.weekday, []).append(window)
@@ -148,21 +146,21 @@ def desired_slots(
     day = first_day
     while day <= last_day:
         for window in by_weekday.get(day.weekday(), ()):
-            window_end = _window_end(day, window.end_time, zone)
+            earliest = wall_instant(day, window.start_time, zone)
+            window_end = wall_instant(day, window.end_time, zone)
             wall = dt.datetime.combine(day, window.start_time)
             wall_end = dt.datetime.combine(day, window.end_time)
             while wall + length <= wall_end:
-                start = local_to_utc(day, wall.time(), zone)
+                start = wall_instant(day, wall.time(), zone)
                 wall += step
-                if start is None or start in seen:
-                    continue
                 end = start + length
-                if end > window_end:
+                if start < earliest or end > window_end or start in seen:
                     continue
                 if time_off and _overlaps_any(time_off, start, end):
                     continue
                 seen.add(start)
                 slots.append((start, end))
+                earliest = end + buffer
         day += dt.timedelta(days=1)
     slots.sort()
     return slots
@@ -195,7 +193,7 @@ def regenerate_slots(
     again; no new slot is created that would overlap a kept one."""
     now = now or timezone.now()
     doctor = DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
-    zone = ZoneInfo(doctor.timezone)
+    zone = doctor.zone
     windows = _windows_of(doctor)
     first_day = now.astimezone(zone).date()
     generate_until_day = (now + doctor.booking_horizon).astimezone(zone).date()
@@ -287,16 +285,22 @@ def regenerate_slots(
     if stale:
         # Compare-and-set: a slot booked or held since we read it stays.
         removed, _ = (
-            Slot.objects.filter(pk__in=stale, is_booked=False)
-            .filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
-            .filter(~has_history)
-            .delete()
+            Slot.objects.filter(pk__in=stale).free(now).filter(~has_history).delete()
         )
         if removed < len(stale):
-            # Held or booked between our read and the delete: kept, so flagged.
+            # Held or booked between our read and the delete: kept, so flagged,
+            # and no new slot may overlap it (nor be counted as created).
             flagged += Slot.objects.filter(pk__in=stale, outside_schedule=False).update(
                 outside_schedule=True
             )
+            survivors = list(
+                Slot.objects.filter(pk__in=stale).values_list("starts_at", "ends_at")
+            )
+            to_create = [
+                (start, end)
+                for start, end in to_create
+                if not _overlaps_any(survivors, start, end)
+            ]
     if to_create:
         _insert_slots(doctor.pk, to_create)
     if to_flag:
@@ -321,16 +325,11 @@ def refresh_next_free(doctor_ids: Sequence[int], *, now: dt.datetime) -> None:
 
     Call inside the transaction that changed the slots, with the doctors' rows
     locked (`DoctorProfile.objects.lock`). One UPDATE for all of them."""
-    ahead = Slot.objects.filter(
-        doctor=OuterRef("pk"),
-        is_booked=False,
-        outside_schedule=False,
-        starts_at__gte=Value(now) + OuterRef("min_notice"),
-    )
+    # No horizon here: the directory applies it when it reads the stored value,
+    # which stays right as the horizon moves with time.
+    ahead = Slot.objects.offered(now, outer_doctor=True)
     first_free = ahead.free(now).order_by("starts_at").values("starts_at")[:1]
-    first_hold_end = (
-        ahead.filter(held_until__gt=now).order_by("held_until").values("held_until")
-    )[:1]
+    first_hold_end = ahead.held(now).order_by("held_until").values("held_until")[:1]
     DoctorProfile.objects.filter(pk__in=doctor_ids).update(
         next_free_at=Subquery(first_free),
         next_free_hold_ends_at=Subquery(first_hold_end),
@@ -391,14 +390,34 @@ def _insert_slots(doctor_id: int, slots: list[Interval]) -> None:
     )
 
 
+def overlapping(windows: Sequence[Window]) -> dict[int, int]:
+    """The rule for a week's windows: two windows on one day must not overlap
+    (touching is fine: 09:00–12:00 and 12:00–14:00).
+
+    Maps the index of each window that overlaps one listed before it (and not
+    refused itself) to that one's index; empty when the windows are fine. The
+    windows formset gives its refusals from this, the services assert it."""
+    clashes: dict[int, int] = {}
+    accepted: dict[int, list[int]] = {}
+    for index, window in enumerate(windows):
+        for other in accepted.get(window.weekday, ()):
+            earlier = windows[other]
+            if window.start_time < earlier.end_time and earlier.start_time < (
+                window.end_time
+            ):
+                clashes[index] = other
+                break
+        else:
+            accepted.setdefault(window.weekday, []).append(index)
+    return clashes
+
+
 def _check_windows(windows: Sequence[Window]) -> None:
     for window in windows:
         if window.end_time <= window.start_time:
             raise ValueError(f"{window} ends before it starts")
-    ordered = sorted(windows, key=lambda w: (w.weekday, w.start_time))
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if before.weekday == after.weekday and after.start_time < before.end_time:
-            raise ValueError(f"{before} overlaps {after}")
+    for index, other in overlapping(windows).items():
+        raise ValueError(f"{windows[index]} overlaps {windows[other]}")
 
 
 def _store_windows(doctor: DoctorProfile, windows: Sequence[Window]) -> None:

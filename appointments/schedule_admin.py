@@ -3,12 +3,14 @@
 Imported by `appointments/admin.py`. Saving or deleting hours or time off here
 regenerates the doctor's slots, as the doctor's own pages do."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import schedule
 from .models import Slot, TimeOff, WeeklyAvailability
+from .schedule_forms import overlap_error
 
 
 class RegenerateOnChange(admin.ModelAdmin):
@@ -28,8 +30,37 @@ class RegenerateOnChange(admin.ModelAdmin):
             schedule.regenerate_slots(doctor=doctor)
 
 
+class WeeklyAvailabilityForm(forms.ModelForm):
+    """One window, refused where it overlaps another of the doctor's on its day,
+    by the rule and with the words of the doctor's own page."""
+
+    class Meta:
+        model = WeeklyAvailability
+        fields = ["doctor", "weekday", "start_time", "end_time"]
+
+    def clean(self):
+        cleaned = super().clean()
+        fields = ("doctor", "weekday", "start_time", "end_time")
+        if any(cleaned.get(name) is None for name in fields):
+            return cleaned
+        others = WeeklyAvailability.objects.filter(
+            doctor=cleaned["doctor"], weekday=cleaned["weekday"]
+        ).exclude(pk=self.instance.pk)
+        windows = [schedule.Window(w.weekday, w.start_time, w.end_time) for w in others]
+        windows.append(
+            schedule.Window(
+                cleaned["weekday"], cleaned["start_time"], cleaned["end_time"]
+            )
+        )
+        clash = schedule.overlapping(windows).get(len(windows) - 1)
+        if clash is not None:
+            self.add_error("start_time", overlap_error(windows[clash]))
+        return cleaned
+
+
 @admin.register(WeeklyAvailability)
 class WeeklyAvailabilityAdmin(RegenerateOnChange):
+    form = WeeklyAvailabilityForm
     list_display = ("doctor", "weekday", "start_time", "end_time")
     list_filter = ("weekday", ("doctor", admin.RelatedOnlyFieldListFilter))
     search_fields = ("doctor__user__full_name", "doctor__slug")

@@ -12,7 +12,7 @@ from accounts.timezones import timezone_choices
 from doctors.models import DoctorProfile
 
 from .models import Weekday
-from .schedule import Window
+from .schedule import Window, overlapping
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -72,6 +72,19 @@ class WindowForm(MarkInvalidMixin, forms.Form):
         return cleaned
 
 
+def overlap_error(earlier: Window) -> forms.ValidationError:
+    """The refusal of a window overlapping `earlier` (`schedule.overlapping`)."""
+    return forms.ValidationError(
+        _("Overlaps %(day)s %(start)s–%(end)s: windows on one day must not overlap."),
+        code="overlap",
+        params={
+            "day": Weekday(earlier.weekday).label,
+            "start": earlier.start_time.strftime("%H:%M"),
+            "end": earlier.end_time.strftime("%H:%M"),
+        },
+    )
+
+
 class BaseWindowFormSet(forms.BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -80,50 +93,32 @@ class BaseWindowFormSet(forms.BaseFormSet):
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
     def clean(self):
-        if any(self.errors):
-            return
-        seen: dict[int, list[tuple[forms.Form, dt.time, dt.time]]] = {}
-        for form in self.forms:
-            if not form.has_changed() or self._should_delete_form(form):
-                continue
-            data = form.cleaned_data
-            day = data["weekday"]
-            for _other, start, end in seen.get(day, []):
-                if data["start_time"] < end and start < data["end_time"]:
-                    form.add_error(
-                        "start_time",
-                        forms.ValidationError(
-                            _(
-                                "Overlaps %(day)s %(start)s–%(end)s: windows on "
-                                "one day must not overlap."
-                            ),
-                            code="overlap",
-                            params={
-                                "day": Weekday(day).label,
-                                "start": start.strftime("%H:%M"),
-                                "end": end.strftime("%H:%M"),
-                            },
-                        ),
-                    )
-                    form.mark_invalid()
-                    break
-            else:
-                seen.setdefault(day, []).append(
-                    (form, data["start_time"], data["end_time"])
-                )
+        # Among the windows that are valid on their own, so one pass shows both
+        # a window ending before it starts and two others overlapping.
+        forms_kept = [form for form in self._kept_forms() if not form.errors]
+        windows = [self._window(form) for form in forms_kept]
+        for index, other in overlapping(windows).items():
+            form = forms_kept[index]
+            form.add_error("start_time", overlap_error(windows[other]))
+            form.mark_invalid()
+
+    def _kept_forms(self) -> list[forms.Form]:
+        """Forms filled in and not marked for removal."""
+        return [
+            form
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+
+    @staticmethod
+    def _window(form: forms.Form) -> Window:
+        data = form.cleaned_data
+        return Window(data["weekday"], data["start_time"], data["end_time"])
 
     def windows(self) -> list[Window]:
         """The windows kept (filled in, not marked for removal), after is_valid()."""
         return sorted(
-            (
-                Window(
-                    form.cleaned_data["weekday"],
-                    form.cleaned_data["start_time"],
-                    form.cleaned_data["end_time"],
-                )
-                for form in self.forms
-                if form.has_changed() and not self._should_delete_form(form)
-            ),
+            (self._window(form) for form in self._kept_forms()),
             key=lambda w: (w.weekday, w.start_time),
         )
 

@@ -3,7 +3,6 @@ slot picker on a doctor's page."""
 
 import datetime as dt
 import functools
-import zoneinfo
 from collections.abc import Callable
 from http import HTTPStatus
 
@@ -41,7 +40,7 @@ def approved_doctor_required(view: Callable) -> Callable:
     @login_required
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        doctor = DoctorProfile.objects.approved().filter(user=request.user).first()
+        doctor = DoctorProfile.objects.approved_of(request.user).first()
         if doctor is None:
             raise PermissionDenied
         return view(request, doctor, *args, **kwargs)
@@ -66,13 +65,9 @@ def _result_message(result: schedule.RegenerationResult) -> str:
     return text
 
 
-def _zone(doctor: DoctorProfile) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(doctor.timezone)
-
-
 def _time_off_list(doctor: DoctorProfile, now: dt.datetime) -> list[TimeOff]:
     """Current and future time off; whole days are marked to be shown as dates."""
-    zone = _zone(doctor)
+    zone = doctor.zone
     periods = list(
         TimeOff.objects.filter(doctor=doctor, ends_at__gt=now).order_by("starts_at")
     )
@@ -115,7 +110,7 @@ def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
         "formset": formset,
         "settings_form": settings_form,
         "time_off_list": _time_off_list(doctor, timezone.now()),
-        "doctor_zone": _zone(doctor),
+        "doctor_zone": doctor.zone,
     }
     return render(
         request, "appointments/availability_form.html", context, status=status
@@ -126,7 +121,7 @@ def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def time_off_add(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
-    zone = _zone(doctor)
+    zone = doctor.zone
     status = HTTPStatus.OK
     if request.method == "POST":
         form = TimeOffForm(request.POST, zone=zone)
@@ -175,7 +170,7 @@ def time_off_delete(
         return redirect_after_post(request, reverse("appointments:availability"))
     context = {
         "time_off": time_off,
-        "doctor_zone": _zone(doctor),
+        "doctor_zone": doctor.zone,
         "breadcrumbs": [
             (_("Availability"), reverse("appointments:availability")),
             (_("Remove time off"), ""),
@@ -251,7 +246,7 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (
-                _("Dr %(name)s") % {"name": doctor.user.full_name},
+                doctor.display_name,
                 doctor.get_absolute_url(),
             ),
             (_("Available times"), ""),

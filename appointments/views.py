@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.web import redirect_after_post, refuse, safe_next, template_for
+from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
 from .forms import BookingForm, CancelForm, RescheduleForm
@@ -379,8 +380,8 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
     """The doctor's day: today (at the practice), upcoming (pending first), past."""
-    profile = getattr(request.user, "doctor_profile", None)
-    if profile is None or not profile.is_approved:
+    profile = DoctorProfile.objects.approved_of(request.user).first()
+    if profile is None:
         raise PermissionDenied
     now = timezone.now()
     tab = request.GET.get("tab")

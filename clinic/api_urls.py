@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 
 from accounts import api as accounts_api
 from appointments import api as appointments_api
+from appointments import schedule_api
 from doctors import api as doctors_api
 from notifications import api as notifications_api
 from reviews import api as reviews_api
@@ -35,15 +36,13 @@ v1 = [
     # A doctor's own schedule.
     path(
         "me/availability/",
-        appointments_api.AvailabilityView.as_view(),
+        schedule_api.AvailabilityView.as_view(),
         name="me-availability",
     ),
-    path(
-        "me/time-off/", appointments_api.TimeOffListView.as_view(), name="me-time-off"
-    ),
+    path("me/time-off/", schedule_api.TimeOffListView.as_view(), name="me-time-off"),
     path(
         "me/time-off/<int:pk>/",
-        appointments_api.TimeOffDetailView.as_view(),
+        schedule_api.TimeOffDetailView.as_view(),
         name="me-time-off-detail",
     ),
     path("me/day/", appointments_api.DoctorDayView.as_view(), name="me-day"),

@@ -7,7 +7,6 @@ from django.db.models import (
     Case,
     DateTimeField,
     F,
-    OuterRef,
     QuerySet,
     Subquery,
     Value,
@@ -35,19 +34,11 @@ def directory(*, user=None, now: datetime) -> QuerySet[DoctorProfile]:
 
     # Mostly the stored `next_free_at`, a column: searching the slots of 10,000
     # doctors for every page cost 20-30 ms. Where time made it stale (see
-    # `next_free_is_current`), the rule of `Slot.objects.bookable(now)`, written
-    # against the outer doctor row: bookable() joins the doctor table again for
-    # the notice and horizon, which keeps PostgreSQL from using the (doctor,
-    # starts_at) index as a range. appointments/tests/test_next_free.py pins both
-    # paths to bookable(). The outer queryset is approved() already.
+    # `next_free_is_current`), searched from the slots by the booking rule itself.
+    # appointments/tests/test_next_free.py pins both paths to bookable(). The
+    # outer queryset is approved() already.
     first_bookable = (
-        Slot.objects.free(now)
-        .filter(
-            doctor=OuterRef("pk"),
-            outside_schedule=False,
-            starts_at__gte=Value(now) + OuterRef("min_notice"),
-            starts_at__lt=Value(now) + OuterRef("booking_horizon"),
-        )
+        Slot.objects.bookable(now, outer_doctor=True)
         .order_by("starts_at")
         .values("starts_at")[:1]
     )

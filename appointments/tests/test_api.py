@@ -2,7 +2,6 @@
 behind JSON, with 201/400/401/403/404/409."""
 
 import datetime as dt
-import zoneinfo
 from http import HTTPStatus
 
 import pytest
@@ -10,11 +9,10 @@ from django.utils import timezone
 
 from accounts.tests.api import ApiClient
 from accounts.tests.factories import UserFactory
-from appointments.models import Appointment, Slot, TimeOff, WeeklyAvailability
+from appointments.models import Appointment, Slot
 from appointments.tests.factories import (
     AppointmentFactory,
     SlotFactory,
-    TimeOffFactory,
     tomorrow_at,
 )
 from doctors.tests.factories import DoctorProfileFactory
@@ -314,111 +312,6 @@ def test_only_approved_doctors_have_a_schedule(patient, client):
         assert client.get(url).status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_read_and_replace_the_weekly_availability(doctor):
-    WeeklyAvailability.objects.create(
-        doctor=doctor, weekday=0, start_time=dt.time(9), end_time=dt.time(12)
-    )
-    api = ApiClient(doctor.user)
-    body = api.get("/api/v1/me/availability/").json()
-    assert body["windows"] == [
-        {"weekday": 0, "start_time": "09:00", "end_time": "12:00"}
-    ]
-    new = {
-        "windows": [
-            {"weekday": 1, "start_time": "09:00", "end_time": "12:00"},
-            {"weekday": 1, "start_time": "14:00", "end_time": "16:00"},
-        ],
-        "settings": {
-            "slot_minutes": 30,
-            "buffer_minutes": 0,
-            "min_notice_hours": 0,
-            "horizon_days": 14,
-            "auto_confirm": True,
-        },
-    }
-    response = api.put("/api/v1/me/availability/", new)
-    assert response.status_code == HTTPStatus.OK, response.content
-    assert response.json()["windows"] == new["windows"]
-    assert response.json()["settings"]["auto_confirm"] is True
-    doctor.refresh_from_db()
-    assert doctor.auto_confirm
-    assert Slot.objects.filter(doctor=doctor).exists()  # regenerated
-
-
-def test_replacing_the_availability_can_move_the_practice_zone(doctor):
-    api = ApiClient(doctor.user)
-    body = {
-        "timezone": "Asia/Tokyo",
-        "windows": [{"weekday": 1, "start_time": "09:00", "end_time": "10:00"}],
-        "settings": {
-            "slot_minutes": 30,
-            "buffer_minutes": 0,
-            "min_notice_hours": 0,
-            "horizon_days": 14,
-            "auto_confirm": False,
-        },
-    }
-    response = api.put("/api/v1/me/availability/", body)
-    assert response.status_code == HTTPStatus.OK, response.content
-    assert response.json()["timezone"] == "Asia/Tokyo"
-    assert "timezone" not in response.json()["settings"]
-    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
-    assert {
-        slot.starts_at.astimezone(tokyo).time()
-        for slot in Slot.objects.filter(doctor=doctor)
-    } == {dt.time(9), dt.time(9, 30)}
-    # Left out, the zone stays.
-    del body["timezone"]
-    api.put("/api/v1/me/availability/", body)
-    doctor.refresh_from_db()
-    assert doctor.timezone == "Asia/Tokyo"
-    bad = api.put("/api/v1/me/availability/", {**body, "timezone": "Mars/Base"})
-    assert bad.status_code == HTTPStatus.BAD_REQUEST
-
-
-def test_overlapping_windows_are_400(doctor):
-    response = ApiClient(doctor.user).put(
-        "/api/v1/me/availability/",
-        {
-            "windows": [
-                {"weekday": 1, "start_time": "09:00", "end_time": "12:00"},
-                {"weekday": 1, "start_time": "11:00", "end_time": "13:00"},
-                {"weekday": 2, "start_time": "13:00", "end_time": "12:00"},
-            ],
-            "settings": {
-                "slot_minutes": 30,
-                "buffer_minutes": 0,
-                "min_notice_hours": 0,
-                "horizon_days": 14,
-                "auto_confirm": False,
-            },
-        },
-    )
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert {e["attr"] for e in response.json()["errors"]} == {
-        "windows",
-        "windows.2.end_time",
-    }
-
-
-def test_time_off_list_add_remove(doctor):
-    other = TimeOffFactory(doctor=DoctorProfileFactory())
-    api = ApiClient(doctor.user)
-    day = (timezone.now() + dt.timedelta(days=3)).date().isoformat()
-    response = api.post(
-        "/api/v1/me/time-off/", {"first_day": day, "last_day": day, "reason": "Away"}
-    )
-    assert response.status_code == HTTPStatus.CREATED, response.content
-    pk = response.json()["id"]
-    listed = api.get("/api/v1/me/time-off/").json()["results"]
-    assert [t["id"] for t in listed] == [pk]
-    bad = api.post("/api/v1/me/time-off/", {"first_day": day, "last_day": "2020-01-01"})
-    assert bad.status_code == HTTPStatus.BAD_REQUEST
-    assert api.delete(f"/api/v1/me/time-off/{other.pk}/").status_code == 404
-    assert api.delete(f"/api/v1/me/time-off/{pk}/").status_code == 204
-    assert not TimeOff.objects.filter(pk=pk).exists()
-
-
 def test_my_day_as_a_doctor(doctor):
     tomorrow = AppointmentFactory(slot=soon(doctor, is_booked=True))
     AppointmentFactory(slot=soon(doctor, 2 * 48, is_booked=True))  # 2 days later
@@ -441,11 +334,6 @@ def test_far_dates_are_400_not_500(doctor):
     api = ApiClient(doctor.user)
     response = api.get("/api/v1/me/day/", {"date": "9999-12-31"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    response = api.post(
-        "/api/v1/me/time-off/", {"first_day": "9999-12-30", "last_day": "9999-12-31"}
-    )
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert {e["code"] for e in response.json()["errors"]} == {"out_of_range"}
 
 
 def test_my_day_leaves_out_other_doctors_and_my_own_visits_as_a_patient(doctor):

@@ -466,3 +466,172 @@ def test_a_slot_held_while_regeneration_runs_is_kept_and_flagged(monkeypatch):
     assert (result.removed, result.flagged) == (0, 1)
     slot.refresh_from_db()
     assert slot.outside_schedule and slot.held_by_id
+
+
+def test_a_slot_held_while_its_length_changes_is_not_overlapped_or_miscounted(
+    monkeypatch,
+):
+    doctor = make_doctor(slot_minutes=30)
+    set_windows(doctor, (MONDAY, (9, 0), (11, 0)), now=JAN_NOW)
+    nine = Slot.objects.get(starts_at=at(UTC, 2026, 1, 5, 9))
+    compute = schedule.desired_slots
+
+    def hold_then_compute(**kwargs):
+        Slot.objects.filter(pk=nine.pk).update(
+            held_by=UserFactory(), held_until=JAN_NOW + dt.timedelta(minutes=5)
+        )
+        return compute(**kwargs)
+
+    monkeypatch.setattr(schedule, "desired_slots", hold_then_compute)
+    doctor.slot_minutes = 60
+    doctor.save()
+    result = schedule.regenerate_slots(doctor=doctor, now=JAN_NOW)
+    # 09:00-10:00 would overlap the held 09:00-09:30: only 10:00-11:00 is new.
+    assert result == schedule.RegenerationResult(created=1, removed=3, flagged=1)
+    assert [
+        (s.starts_at.strftime("%H:%M"), s.ends_at.strftime("%H:%M"))
+        for s in Slot.objects.order_by("starts_at")
+    ] == [("09:00", "09:30"), ("10:00", "11:00")]
+
+
+# --- What a regeneration reports -------------------------------------------------
+
+
+def test_a_regeneration_reports_exactly_what_it_created_removed_flagged_unflagged():
+    doctor = make_doctor(slot_minutes=60)
+    assert set_windows(
+        doctor, (MONDAY, (9, 0), (12, 0)), now=JAN_NOW
+    ) == schedule.RegenerationResult(created=3)
+    nine = Slot.objects.get(starts_at=at(UTC, 2026, 1, 5, 9))
+    AppointmentFactory(
+        slot=nine, doctor=doctor, starts_at=nine.starts_at, ends_at=nine.ends_at
+    )
+    Slot.objects.filter(pk=nine.pk).update(is_booked=True)
+
+    # 09:00 is booked: flagged, not removed; 10:00 and 11:00 stay; 12:00 is new.
+    assert set_windows(
+        doctor, (MONDAY, (10, 0), (13, 0)), now=JAN_NOW
+    ) == schedule.RegenerationResult(created=1, flagged=1)
+    # Back to 09:00: the booked slot fits again; 11:00 and 12:00 go; Tuesday's
+    # three are new.
+    assert set_windows(
+        doctor, (MONDAY, (9, 0), (11, 0)), (TUESDAY, (9, 0), (12, 0)), now=JAN_NOW
+    ) == schedule.RegenerationResult(created=3, removed=2, unflagged=1)
+    assert local_starts(doctor, UTC) == [
+        "Mon 05 09:00",
+        "Mon 05 10:00",
+        "Tue 06 09:00",
+        "Tue 06 10:00",
+        "Tue 06 11:00",
+    ]
+    assert (
+        schedule.regenerate_slots(doctor=doctor, now=JAN_NOW)
+        == schedule.RegenerationResult()
+    )
+
+
+# --- A slot freed after it was flagged outside the hours -----------------------------
+
+
+def freed_flagged_slot(doctor, *, history: bool) -> Slot:
+    """A Monday 09:00 slot that was booked, flagged when the hours moved away,
+    then freed by a cancellation: unbooked, unheld, still flagged."""
+    set_windows(doctor, (MONDAY, (9, 0), (10, 0)), now=JAN_NOW)
+    slot = Slot.objects.get(doctor=doctor)
+    if history:
+        AppointmentFactory(
+            slot=slot,
+            doctor=doctor,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            status="cancelled",
+        )
+    Slot.objects.filter(pk=slot.pk).update(is_booked=True)
+    set_windows(doctor, (TUESDAY, (9, 0), (10, 0)), now=JAN_NOW)
+    Slot.objects.filter(pk=slot.pk).update(is_booked=False)  # the cancellation
+    slot.refresh_from_db()
+    assert slot.outside_schedule and not slot.is_booked
+    return slot
+
+
+def test_a_freed_flagged_slot_is_offered_again_when_the_hours_cover_it():
+    doctor = make_doctor(slot_minutes=60)
+    slot = freed_flagged_slot(doctor, history=True)
+    result = set_windows(doctor, (MONDAY, (9, 0), (10, 0)), now=JAN_NOW)
+    assert result == schedule.RegenerationResult(removed=1, unflagged=1)
+    slot.refresh_from_db()
+    assert not slot.outside_schedule
+    assert list(Slot.objects.bookable(JAN_NOW)) == [slot]
+
+
+def test_a_freed_flagged_slot_with_appointments_stays_flagged_outside_the_hours():
+    doctor = make_doctor(slot_minutes=60)
+    slot = freed_flagged_slot(doctor, history=True)
+    result = schedule.regenerate_slots(doctor=doctor, now=JAN_NOW)
+    assert result == schedule.RegenerationResult()
+    slot.refresh_from_db()
+    assert slot.outside_schedule  # kept: its cancelled appointment points at it
+    assert slot not in Slot.objects.bookable(JAN_NOW)
+
+
+def test_a_freed_flagged_slot_nothing_points_at_is_deleted_outside_the_hours():
+    doctor = make_doctor(slot_minutes=60)
+    slot = freed_flagged_slot(doctor, history=False)
+    result = schedule.regenerate_slots(doctor=doctor, now=JAN_NOW)
+    assert result == schedule.RegenerationResult(removed=1)
+    assert not Slot.objects.filter(pk=slot.pk).exists()
+
+
+# --- A window in the spring-forward gap ----------------------------------------------
+
+# Europe/Berlin, Sunday 29 March 2026: the clocks jump from 02:00 to 03:00 (01:00 UTC).
+SPRING_NOW = at(UTC, 2026, 3, 28, 12)
+
+
+def berlin_times(doctor) -> list[str]:
+    return [
+        f"{s.starts_at.astimezone(BERLIN):%H:%M}-{s.ends_at.astimezone(BERLIN):%H:%M}"
+        for s in Slot.objects.filter(doctor=doctor).order_by("starts_at")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (30, ["03:00-03:30", "03:30-04:00"]),
+        (45, ["03:00-03:45"]),
+        (60, ["03:00-04:00"]),
+    ],
+)
+def test_a_window_opening_in_the_spring_forward_gap_opens_at_the_jump(
+    minutes, expected
+):
+    doctor = make_doctor("Europe/Berlin", slot_minutes=minutes)
+    result = set_windows(doctor, (SUNDAY, (2, 0), (4, 0)), now=SPRING_NOW)
+    assert berlin_times(doctor) == expected
+    assert Slot.objects.earliest("starts_at").starts_at == at(UTC, 2026, 3, 29, 1)
+    assert result.created == len(expected)
+    # What was generated fits the hours: nothing is flagged or changed.
+    again = schedule.regenerate_slots(doctor=doctor, now=SPRING_NOW)
+    assert again == schedule.RegenerationResult()
+
+
+def test_a_window_opening_mid_gap_reads_as_if_the_clocks_had_not_moved():
+    doctor = make_doctor("Europe/Berlin", slot_minutes=30)
+    set_windows(doctor, (SUNDAY, (2, 30), (4, 0)), now=SPRING_NOW)
+    assert berlin_times(doctor) == ["03:30-04:00"]  # 02:30 CET is 03:30 CEST
+
+
+def test_slots_across_the_spring_forward_jump_never_overlap():
+    doctor = make_doctor("Europe/Berlin", slot_minutes=40)
+    set_windows(doctor, (SUNDAY, (1, 0), (5, 0)), now=SPRING_NOW)
+    # 01:40 CET lasts 40 minutes, until 03:20 CEST; 03:00 and 03:40 would
+    # overlap it or the slot after it.
+    assert berlin_times(doctor) == [
+        "01:00-01:40",
+        "01:40-03:20",
+        "03:20-04:00",
+        "04:20-05:00",
+    ]
+    slots = list(Slot.objects.order_by("starts_at"))
+    assert all(a.ends_at <= b.starts_at for a, b in zip(slots, slots[1:], strict=False))

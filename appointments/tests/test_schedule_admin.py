@@ -1,3 +1,4 @@
+import datetime as dt
 from http import HTTPStatus
 
 import pytest
@@ -71,3 +72,29 @@ def test_deleting_time_off_in_admin_regenerates(admin_client, doctor):
     admin_client.post(url, {"post": "yes"})
     assert not TimeOff.objects.exists()
     assert Slot.objects.filter(doctor=doctor).exists()
+
+
+def test_hours_overlapping_the_doctors_others_are_refused_in_admin(
+    admin_client, doctor
+):
+    WeeklyAvailabilityFactory(
+        doctor=doctor, weekday=1, start_time=dt.time(9), end_time=dt.time(12)
+    )
+    url = reverse("admin:appointments_weeklyavailability_add")
+    window = {"doctor": doctor.pk, "weekday": 1, "end_time": "13:00"}
+    response = admin_client.post(url, {**window, "start_time": "11:00"})
+    assert response.status_code == HTTPStatus.OK
+    assert [
+        (e.code, m)
+        for e in response.context["adminform"].form.errors.as_data()["start_time"]
+        for m in e.messages
+    ] == [
+        (
+            "overlap",
+            "Overlaps Tuesday 09:00–12:00: windows on one day must not overlap.",
+        )
+    ]
+    assert WeeklyAvailability.objects.filter(doctor=doctor).count() == 1
+    # Touching is fine.
+    response = admin_client.post(url, {**window, "start_time": "12:00"})
+    assert response.status_code == HTTPStatus.FOUND
