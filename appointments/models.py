@@ -205,6 +205,12 @@ class AppointmentQuerySet(models.QuerySet):
         """Everything not `upcoming`: ended visits, and cancelled or closed ones."""
         return self.exclude(status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=now)
 
+    def no_shows(self, *, since: datetime | None = None) -> "AppointmentQuerySet":
+        """Visits the patient missed (marked no-show), those starting after `since`
+        when given."""
+        missed = self.filter(status=Appointment.Status.NO_SHOW)
+        return missed.filter(starts_at__gte=since) if since else missed
+
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
@@ -212,6 +218,7 @@ class Appointment(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
 
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
 
@@ -239,6 +246,15 @@ class Appointment(models.Model):
     reason = models.TextField(_("reason for the visit"), max_length=500)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # The patient, or clinic staff booking on the patient's behalf (a phone call).
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
     )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -210,6 +210,7 @@ def book(
                 slot=slot,
                 doctor=doctor,
                 patient=patient,
+                booked_by=patient,
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 reason=reason,

@@ -65,6 +65,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     slot = factory.SubFactory(SlotFactory, is_booked=True)
     doctor = factory.SelfAttribute("slot.doctor")
     patient = factory.SubFactory(UserFactory)
+    booked_by = factory.SelfAttribute("patient")
     starts_at = factory.SelfAttribute("slot.starts_at")
     ends_at = factory.SelfAttribute("slot.ends_at")
     reason = "Persistent cough for two weeks"
