@@ -38,9 +38,11 @@ def _context(appointment: Appointment, **extra) -> dict:
 
 def booked(appointment: Appointment) -> None:
     """A new booking: the doctor is told (asked to confirm unless it confirmed
-    itself); an automatically confirmed one is confirmed to the patient."""
+    itself); the patient hears of one the clinic made for them, and of one that
+    confirmed itself (with the calendar file)."""
     doctor, patient = appointment.doctor, appointment.patient
     confirmed = appointment.status == Status.CONFIRMED
+    by_staff = appointment.booked_by_id not in (None, patient.pk)
     link = appointment.get_absolute_url()
     notify(
         recipient=doctor.user,
@@ -57,18 +59,35 @@ def booked(appointment: Appointment) -> None:
         link=link,
         email_context=_context(appointment),
     )
+    names = {
+        "doctor": doctor.display_name,
+        "when": format_for(patient, appointment.starts_at),
+    }
     if confirmed:
+        text = (
+            _("The clinic booked your appointment with %(doctor)s on %(when)s.")
+            if by_staff
+            else _("Your appointment with %(doctor)s on %(when)s is confirmed.")
+        )
         notify(
             recipient=patient,
             kind=Notification.Kind.APPOINTMENT_CONFIRMED,
-            message=_("Your appointment with %(doctor)s on %(when)s is confirmed.")
-            % {
-                "doctor": doctor.display_name,
-                "when": format_for(patient, appointment.starts_at),
-            },
+            message=text % names,
             link=link,
-            email_context=_context(appointment),
+            email_context=_context(appointment, booked_by_clinic=by_staff),
             attachments=_calendar_file(appointment),
+        )
+    elif by_staff:
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_BOOKED,
+            message=_(
+                "The clinic booked an appointment for you with %(doctor)s on "
+                "%(when)s; the doctor will confirm it soon."
+            )
+            % names,
+            link=link,
+            email_context=_context(appointment, booked_by_clinic=True),
         )
 
 

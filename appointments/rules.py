@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,8 @@ Status = Appointment.Status
 HOLD_DURATION = dt.timedelta(minutes=5)
 PATIENT_CANCEL_CUTOFF = dt.timedelta(hours=2)
 MAX_ACTIVE_FUTURE_APPOINTMENTS = 10
+# No-shows older than this no longer count against NO_SHOW_LIMIT.
+NO_SHOW_WINDOW = dt.timedelta(days=90)
 # A local day is at most 25 hours long: appointments that started longer ago than
 # that cannot share a day with a future slot.
 LONGEST_DAY = dt.timedelta(hours=25)
@@ -114,6 +117,17 @@ class SameDoctorSameDay(BookingRefused):
     )
 
 
+class TooManyNoShows(BookingRefused):
+    """Online booking is closed to the patient; the front desk can still book."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "no_show_limit"
+    default_message = gettext_lazy(
+        "You missed several recent appointments, so online booking is paused for "
+        "you. Please call the clinic to book."
+    )
+
+
 class TooManyAppointments(BookingRefused):
     code = "too_many"
 
@@ -165,33 +179,57 @@ class AppointmentNotFound(TransitionRefused):
 
 @dataclass(frozen=True)
 class PatientBookings:
-    """The patient's active appointments that bear on a new booking: the
-    per-patient rules (no overlap, one a day with a doctor, ten upcoming at most),
-    answered for any number of slots from one query."""
+    """The patient's appointments that bear on a new booking: the per-patient
+    rules (no overlap, one a day with a doctor, ten upcoming at most, the no-show
+    limit), answered for any number of slots from one query."""
 
     now: dt.datetime
     # (doctor id, starts at, ends at) of each active appointment that has not
     # ended or started within the last day.
     appointments: tuple[tuple[int, dt.datetime, dt.datetime], ...]
+    recent_no_shows: int = 0
 
     @classmethod
     def of(
         cls, patient: User, *, now: dt.datetime, ignore: int | None = None
     ) -> "PatientBookings":
         """`ignore`: an appointment left out (the one being rescheduled)."""
-        rows = (
-            Appointment.objects.active()
-            .filter(patient=patient)
-            .filter(Q(ends_at__gt=now) | Q(starts_at__gt=now - LONGEST_DAY))
-            .exclude(pk=ignore)
-            .values_list("doctor_id", "starts_at", "ends_at")
+        active = Q(status__in=Appointment.ACTIVE_STATUSES) & (
+            Q(ends_at__gt=now) | Q(starts_at__gt=now - LONGEST_DAY)
         )
-        return cls(now=now, appointments=tuple(rows))
+        missed = Q(status=Status.NO_SHOW, starts_at__gte=now - NO_SHOW_WINDOW)
+        rows = (
+            Appointment.objects.filter(patient=patient)
+            .filter(active | missed)
+            .exclude(pk=ignore)
+            .values_list("status", "doctor_id", "starts_at", "ends_at")
+        )
+        appointments, no_shows = [], 0
+        for status, doctor_id, starts_at, ends_at in rows:
+            if status == Status.NO_SHOW:
+                no_shows += 1
+            else:
+                appointments.append((doctor_id, starts_at, ends_at))
+        return cls(now=now, appointments=tuple(appointments), recent_no_shows=no_shows)
 
     @property
     def at_limit(self) -> bool:
         upcoming = sum(1 for _, starts, _ in self.appointments if starts > self.now)
         return upcoming >= MAX_ACTIVE_FUTURE_APPOINTMENTS
+
+    @property
+    def online_booking_paused(self) -> bool:
+        limit = settings.NO_SHOW_LIMIT
+        return bool(limit) and self.recent_no_shows >= limit
+
+    def blanket_refusal(self, *, by_staff: bool = False) -> BookingRefused | None:
+        """The refusal that holds for every slot, whatever its time: the no-show
+        limit (not for the front desk) or the limit of upcoming visits."""
+        if self.online_booking_paused and not by_staff:
+            return TooManyNoShows()
+        if self.at_limit:
+            return TooManyAppointments()
+        return None
 
     def refusal(
         self,
@@ -211,18 +249,23 @@ class PatientBookings:
             for d, s, _ in self.appointments
         ):
             return SameDoctorSameDay()
-        if self.at_limit:
-            return TooManyAppointments()
         return None
 
 
 def check_booking_rules(
-    *, slot: Slot, patient: User, now: dt.datetime, ignore: int | None = None
+    *,
+    slot: Slot,
+    patient: User,
+    now: dt.datetime,
+    ignore: int | None = None,
+    by_staff: bool = False,
 ) -> None:
     """Raise the BookingError that refuses `patient` booking `slot` at `now`.
 
     Call with the slot row and the patient row locked. `ignore` is an appointment
-    of the patient left out of the per-patient rules (the one being rescheduled)."""
+    of the patient left out of the per-patient rules (the one being rescheduled);
+    `by_staff`: the front desk books for the patient (the no-show limit stops only
+    online booking)."""
     doctor = slot.doctor
     if slot.is_booked or not doctor.is_approved:
         raise SlotUnavailable
@@ -249,12 +292,13 @@ def check_booking_rules(
         raise DoctorAway
     if doctor.user_id == patient.pk:
         raise OwnSlot
-    refusal = PatientBookings.of(patient, now=now, ignore=ignore).refusal(
+    bookings = PatientBookings.of(patient, now=now, ignore=ignore)
+    refusal = bookings.refusal(
         doctor_id=doctor.pk,
         zone=doctor.zone,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-    )
+    ) or bookings.blanket_refusal(by_staff=by_staff)
     if refusal:
         raise refusal
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from doctors.models import DoctorProfile
 
 from .models import Appointment, Slot, TimeOff
-from .rules import OwnSlot, PatientBookings, TooManyAppointments
+from .rules import OwnSlot, PatientBookings
 
 DAYS_SHOWN = 7
 
@@ -275,9 +275,9 @@ def mark_unbookable(
                 ends_at=slot.ends_at,
             )
             slot.unavailable = refused.message if refused else ""
-        if not bookings.at_limit:
+        refusal = bookings.blanket_refusal()
+        if refusal is None:
             return ""
-        refusal = TooManyAppointments()
     for slot in slots:
         slot.unavailable = refusal.message
     return refusal.message

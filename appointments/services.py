@@ -41,6 +41,7 @@ from .rules import (
     SlotInPast,
     SlotUnavailable,
     TooManyAppointments,
+    TooManyNoShows,
     TransitionRefused,
     allowed_actions,
     check_booking_rules,
@@ -69,6 +70,7 @@ __all__ = [
     "SlotInPast",
     "SlotUnavailable",
     "TooManyAppointments",
+    "TooManyNoShows",
     "TransitionRefused",
     "allowed_actions",
     "book",
@@ -185,23 +187,34 @@ def release_hold(*, patient: User, slot_id: int) -> bool:
 
 @transaction.atomic
 def book(
-    *, patient: User, slot_id: int, reason: str, now: dt.datetime | None = None
+    *,
+    patient: User,
+    slot_id: int,
+    reason: str,
+    booked_by: User | None = None,
+    now: dt.datetime | None = None,
 ) -> Appointment:
     """Book the slot for `patient`: the one way an appointment comes to exist.
 
-    Locks the slot row, re-checks every rule inside the lock (an expired hold, or
-    the patient's own, is fine), creates the appointment — pending, or confirmed
-    when the doctor auto-confirms — marks the slot booked, clears the hold, writes
-    the first AppointmentEvent and notifies. The partial unique constraint is the
-    last guard: its IntegrityError becomes SlotUnavailable too.
+    `booked_by`: clinic staff booking on the patient's behalf (a phone call); by
+    default the patient books for themselves. Locks the slot row, re-checks every
+    rule inside the lock (an expired hold, or the patient's own, is fine; the
+    no-show limit stops only online booking), creates the appointment — pending,
+    or confirmed when the doctor auto-confirms — marks the slot booked, clears the
+    hold, writes the first AppointmentEvent and notifies. The partial unique
+    constraint is the last guard: its IntegrityError becomes SlotUnavailable too.
     Raises SlotUnavailable or a BookingRefused."""
     now = now or timezone.now()
+    booked_by = booked_by or patient
+    by_staff = booked_by.pk != patient.pk
+    if by_staff and not booked_by.is_staff:
+        raise ActionNotAllowed
     DoctorProfile.objects.lock([_doctor_of_slot(slot_id)])
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
     _lock_user(patient)
-    check_booking_rules(slot=slot, patient=patient, now=now)
+    check_booking_rules(slot=slot, patient=patient, now=now, by_staff=by_staff)
     doctor = slot.doctor
     status = Status.CONFIRMED if doctor.auto_confirm else Status.PENDING
     try:
@@ -210,7 +223,7 @@ def book(
                 slot=slot,
                 doctor=doctor,
                 patient=patient,
-                booked_by=patient,
+                booked_by=booked_by,
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 reason=reason,
@@ -222,12 +235,15 @@ def book(
         is_booked=True, held_by=None, held_until=None
     )
     refresh_next_free([doctor.pk], now=now)
+    notes = [_("Booked by the clinic") if by_staff else ""]
+    if doctor.auto_confirm:
+        notes.append(_("confirmed automatically"))
     _event(
         appointment,
-        actor=patient,
+        actor=booked_by,
         from_status="",
         to_status=status,
-        note=_("Booked; confirmed automatically") if doctor.auto_confirm else "",
+        note="; ".join(filter(None, notes)).capitalize(),
     )
     notices.booked(appointment)
     return appointment

@@ -338,6 +338,9 @@ RATELIMIT_USE_CACHE = "default"
 # Holding and booking slots, per user (django-ratelimit rate). The booking
 # benchmark raises it: its patients book hundreds of times a minute.
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
+# Online booking stops for a patient with this many no-shows in the last 90 days
+# (they are asked to call; the front desk can still book for them). 0: off.
+NO_SHOW_LIMIT = env.int("NO_SHOW_LIMIT", default=0)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

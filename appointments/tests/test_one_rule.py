@@ -285,3 +285,51 @@ def test_staff_cancel_needs_a_reason_from_the_table(patient, doctor):
     assert not rules.needs_reason(appointment, user=patient, action="cancel")
     with pytest.raises(services.ReasonRequired):
         services.cancel(user=staff, appointment_id=appointment.pk, reason="")
+
+
+# --- The front desk books through the same service, and the no-show limit -----------
+
+
+def test_staff_book_for_a_patient_through_the_same_rules(patient, doctor, staff):
+    slot = slot_in(doctor, 48)
+    appointment = services.book(
+        patient=patient, slot_id=slot.pk, reason=REASON, booked_by=staff
+    )
+    assert appointment.booked_by == staff
+    assert appointment.events.get().actor == staff
+    assert patient.notifications.filter(kind="appointment_booked").exists()
+    taken = slot_in(doctor, 49)
+    with pytest.raises(services.SameDoctorSameDay):
+        services.book(patient=patient, slot_id=taken.pk, reason=REASON, booked_by=staff)
+
+
+def test_only_staff_book_for_someone_else(patient, other_patient, doctor):
+    slot = slot_in(doctor, 48)
+    with pytest.raises(services.ActionNotAllowed):
+        services.book(
+            patient=patient, slot_id=slot.pk, reason=REASON, booked_by=other_patient
+        )
+
+
+def test_the_no_show_limit_stops_online_booking_but_not_the_front_desk(
+    settings, client, patient, doctor, staff
+):
+    settings.NO_SHOW_LIMIT = 2
+    for days in (10, 20):
+        booked(patient, DoctorProfileFactory(), -24 * days, status=Status.NO_SHOW)
+    booked(patient, DoctorProfileFactory(), -24 * 100, status=Status.NO_SHOW)
+    slot = slot_in(doctor, 48)
+    with pytest.raises(services.TooManyNoShows):
+        services.hold(patient=patient, slot_id=slot.pk)
+    client.force_login(patient)
+    assert picker_slots(client, doctor)[slot.pk] == str(
+        rules.TooManyNoShows.default_message
+    )
+    response = client.post(reverse("appointments:hold", args=[slot.pk]))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "call the clinic" in response.text
+    services.book(patient=patient, slot_id=slot.pk, reason=REASON, booked_by=staff)
+    settings.NO_SHOW_LIMIT = 3  # the one 100 days ago no longer counts
+    assert not rules.PatientBookings.of(
+        patient, now=timezone.now()
+    ).online_booking_paused
