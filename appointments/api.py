@@ -513,7 +513,7 @@ class RescheduleView(TransitionView):
             my_appointments(request.user).filter(patient=request.user), pk=pk
         )
         services.reschedule(
-            patient=request.user,
+            user=request.user,
             appointment_id=appointment.pk,
             new_slot_id=body.validated_data["slot"],
         )

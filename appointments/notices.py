@@ -164,18 +164,63 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             )
 
 
-def rescheduled(appointment: Appointment, *, old_starts_at: dt.datetime) -> None:
-    """The patient moved their visit: the doctor hears the old and the new time."""
+def rescheduled(
+    appointment: Appointment,
+    *,
+    role: str,
+    old_starts_at: dt.datetime,
+    reason: str = "",
+) -> None:
+    """A visit moved. The patient moved it: the doctor hears the old and new time.
+    The doctor or the clinic moved it: the patient hears the new time and why (and
+    the doctor too when the clinic did)."""
     doctor, patient = appointment.doctor, appointment.patient
-    notify(
-        recipient=doctor.user,
-        kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
-        message=_("%(patient)s moved their appointment from %(old)s to %(new)s.")
-        % {
-            "patient": patient.full_name,
-            "old": format_for(doctor.user, old_starts_at),
-            "new": format_for(doctor.user, appointment.starts_at),
-        },
-        link=appointment.get_absolute_url(),
-        email_context=_context(appointment, old_starts_at=old_starts_at),
+    link = appointment.get_absolute_url()
+    context = _context(
+        appointment, old_starts_at=old_starts_at, reason=reason, actor_role=role
     )
+
+    def times(user: User) -> dict:
+        return {
+            "patient": patient.full_name,
+            "doctor": doctor.display_name,
+            "old": format_for(user, old_starts_at),
+            "new": format_for(user, appointment.starts_at),
+        }
+
+    if role == "patient":
+        notify(
+            recipient=doctor.user,
+            kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
+            message=_("%(patient)s moved their appointment from %(old)s to %(new)s.")
+            % times(doctor.user),
+            link=link,
+            email_context=context,
+        )
+        return
+    text = (
+        _("%(doctor)s moved your appointment from %(old)s to %(new)s.")
+        if role == "doctor"
+        else _(
+            "The clinic moved your appointment with %(doctor)s from %(old)s to %(new)s."
+        )
+    ) % times(patient)
+    notify(
+        recipient=patient,
+        kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
+        message=(f"{text} {reason}" if reason else text)[:300],
+        link=link,
+        email_context=context,
+        attachments=_calendar_file(appointment),
+    )
+    if role == "staff":
+        notify(
+            recipient=doctor.user,
+            kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
+            message=_(
+                "The clinic moved %(patient)s's appointment from %(old)s to %(new)s."
+            )
+            % times(doctor.user),
+            link=link,
+            email_context=context,
+        )

@@ -354,11 +354,27 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Status.COMPLETED,
         {"doctor": Rule(after_start=True), "system": Rule(after_end=True)},
     ),
+    # Nobody came: only once the visit has started, and never by the system (an
+    # unmarked confirmed visit is completed by close_past_appointments).
+    ("no_show", Status.CONFIRMED): Transition(
+        Status.NO_SHOW,
+        {"doctor": Rule(after_start=True), "staff": Rule(after_start=True)},
+    ),
     ("reschedule", Status.PENDING): Transition(
-        None, {"patient": Rule(before_start=True)}
+        None,
+        {
+            "patient": Rule(before_start=True),
+            "doctor": Rule(before_start=True),
+            "staff": Rule(before_start=True),
+        },
     ),
     ("reschedule", Status.CONFIRMED): Transition(
-        None, {"patient": Rule(before_cutoff=True)}
+        None,
+        {
+            "patient": Rule(before_cutoff=True),
+            "doctor": Rule(before_start=True),
+            "staff": Rule(before_start=True),
+        },
     ),
 }
 ACTIONS = tuple(dict.fromkeys(action for action, _ in TRANSITIONS))
@@ -367,6 +383,7 @@ ACTION_LABELS = {
     "decline": gettext_lazy("declined"),
     "cancel": gettext_lazy("cancelled"),
     "complete": gettext_lazy("completed"),
+    "no_show": gettext_lazy("marked as a no-show"),
     "reschedule": gettext_lazy("moved"),
 }
 
@@ -437,7 +454,10 @@ def check_transition(
             % {"cutoff": duration_text(PATIENT_CANCEL_CUTOFF)}
         )
     if rule.after_start and now < starts_at:
-        raise TransitionRefused(_("A visit can be completed only once it has started."))
+        raise TransitionRefused(
+            _("A visit can be %(done)s only once it has started.")
+            % {"done": ACTION_LABELS[action]}
+        )
     if rule.after_end and now < appointment.ends_at:
         raise TransitionRefused(_("The visit has not ended yet."))
 

@@ -57,6 +57,7 @@ __all__ = [
     "MAX_ACTIVE_FUTURE_APPOINTMENTS",
     "PATIENT_CANCEL_CUTOFF",
     "ActionNotAllowed",
+    "AppointmentNotFound",
     "BeyondHorizon",
     "BookingError",
     "BookingRefused",
@@ -81,6 +82,7 @@ __all__ = [
     "decline",
     "format_for",
     "hold",
+    "mark_no_show",
     "needs_reason",
     "release_hold",
     "reschedule",
@@ -253,26 +255,25 @@ def book(
 
 
 def _lock_appointment(
-    appointment_id: int, *, patient: User | None = None, slot_ids: tuple[int, ...] = ()
+    appointment_id: int, *, slot_ids: tuple[int, ...] = (), lock_patient: bool = False
 ) -> tuple[dict[int, Slot | None], Appointment]:
     """Lock the doctor, the appointment's slot (and `slot_ids`, in id order), the
-    patient when given, then the appointment: the one lock order.
+    patient when `lock_patient`, then the appointment: the one lock order.
 
-    Returns the locked slots by id and the appointment. Raises AppointmentNotFound
-    (or not the patient's, when `patient` is given)."""
-    appointments = Appointment.objects.filter(pk=appointment_id)
-    if patient is not None:
-        appointments = appointments.filter(patient=patient)
-    slot_id, doctor_id = appointments.values_list("slot_id", "doctor_id").first() or (
-        None,
-        None,
+    Returns the locked slots by id and the appointment. Raises
+    AppointmentNotFound."""
+    row = (
+        Appointment.objects.filter(pk=appointment_id)
+        .values_list("slot_id", "doctor_id", "patient_id")
+        .first()
     )
-    if slot_id is None:
+    if row is None:
         raise AppointmentNotFound
+    slot_id, doctor_id, patient_id = row
     DoctorProfile.objects.lock([doctor_id])
     slots = {pk: _lock_slot(pk) for pk in sorted({slot_id, *slot_ids})}
-    if patient is not None:
-        _lock_user(patient)
+    if lock_patient:
+        _lock_user(User(pk=patient_id))
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("doctor__user", "patient")
@@ -295,6 +296,8 @@ def _transition(
     compare-and-set; free a future slot it gives up; record and notify."""
     now = now or timezone.now()
     slots, appointment = _lock_appointment(appointment_id)
+    if role_of(user, appointment) is None:
+        raise AppointmentNotFound
     check_transition(appointment, user=user, action=action, note=note, now=now)
     from_status = appointment.status
     to_status = TRANSITIONS[action, from_status].to_status
@@ -385,37 +388,69 @@ def complete(
 
 
 @transaction.atomic
+def mark_no_show(
+    *, user: User, appointment_id: int, now: dt.datetime | None = None
+) -> Appointment:
+    """The doctor or clinic staff record that the patient did not come to a
+    confirmed visit, once it has started. It is then never completed, reviewed or
+    asked about, and counts towards NO_SHOW_LIMIT. Raises TransitionRefused."""
+    return _transition(
+        appointment_id=appointment_id, user=user, action="no_show", now=now
+    )
+
+
+@transaction.atomic
 def reschedule(
     *,
-    patient: User,
+    user: User,
     appointment_id: int,
     new_slot_id: int,
+    reason: str = "",
     now: dt.datetime | None = None,
 ) -> Appointment:
-    """Move the patient's active appointment to another free slot of the same doctor.
+    """Move an active appointment to another free slot of the same doctor.
 
-    The doctor, both slots (in id order), the patient, then the appointment are
-    locked. TRANSITIONS must allow the move; the new slot passes every booking rule
-    (leaving this appointment out of the per-patient ones); the old slot is freed
-    only once the new one is taken. The appointment goes back to pending unless the
-    doctor auto-confirms, its reminder is due again, and the doctor is told.
-    Raises TransitionRefused, SlotUnavailable or a BookingRefused."""
+    The patient moves their own (back to pending unless the doctor auto-confirms);
+    the doctor moves theirs and clinic staff any, before it starts, optionally
+    saying why (it stays confirmed when the doctor moves it, keeps its status when
+    staff do). The doctor, both slots (in id order), the patient, then the
+    appointment are locked. TRANSITIONS must allow the move; the new slot passes
+    every booking rule for the patient (leaving this appointment out of the
+    per-patient ones; the no-show limit only stops the patient); the old slot is
+    freed only once the new one is taken; the reminder is due again; the other
+    side is told. Raises AppointmentNotFound, TransitionRefused, SlotUnavailable
+    or a BookingRefused."""
     now = now or timezone.now()
     new_slot_id = int(new_slot_id)
     slots, appointment = _lock_appointment(
-        appointment_id, patient=patient, slot_ids=(new_slot_id,)
+        appointment_id, slot_ids=(new_slot_id,), lock_patient=True
     )
+    role = role_of(user, appointment)
+    if role is None:
+        raise AppointmentNotFound
     old_slot, new_slot = slots[appointment.slot_id], slots[new_slot_id]
     if new_slot_id == old_slot.pk:
-        raise TransitionRefused(_("That is the time you already have."))
-    check_transition(appointment, user=patient, action="reschedule", now=now)
+        raise TransitionRefused(_("That is the time it already has."))
+    check_transition(appointment, user=user, action="reschedule", now=now)
     if new_slot is None:
         raise SlotUnavailable
     if new_slot.doctor_id != appointment.doctor_id:
         raise TransitionRefused(_("Please pick a time with the same doctor."))
-    check_booking_rules(slot=new_slot, patient=patient, now=now, ignore=appointment.pk)
+    patient = appointment.patient
+    check_booking_rules(
+        slot=new_slot,
+        patient=patient,
+        now=now,
+        ignore=appointment.pk,
+        by_staff=role != "patient",
+    )
     from_status = appointment.status
-    to_status = Status.CONFIRMED if appointment.doctor.auto_confirm else Status.PENDING
+    if role == "doctor" or appointment.doctor.auto_confirm:
+        to_status = Status.CONFIRMED
+    elif role == "staff":
+        to_status = from_status
+    else:
+        to_status = Status.PENDING
     try:
         with transaction.atomic():
             updated = Appointment.objects.filter(
@@ -439,20 +474,20 @@ def reschedule(
     refresh_next_free([appointment.doctor_id], now=now)
     old_start = appointment.starts_at
     appointment.refresh_from_db()
+    moved = _("Moved from %(old)s to %(new)s (UTC)") % {
+        "old": dateformat.format(old_start.astimezone(dt.UTC), "D j M Y, H:i"),
+        "new": dateformat.format(new_slot.starts_at.astimezone(dt.UTC), "D j M Y, H:i"),
+    }
     _event(
         appointment,
-        actor=patient,
+        actor=user,
         from_status=from_status,
         to_status=to_status,
-        note=_("Moved from %(old)s to %(new)s (UTC)")
-        % {
-            "old": dateformat.format(old_start.astimezone(dt.UTC), "D j M Y, H:i"),
-            "new": dateformat.format(
-                new_slot.starts_at.astimezone(dt.UTC), "D j M Y, H:i"
-            ),
-        },
+        note=f"{moved}: {reason.strip()}" if reason.strip() else moved,
     )
-    notices.rescheduled(appointment, old_starts_at=old_start)
+    notices.rescheduled(
+        appointment, role=role, old_starts_at=old_start, reason=reason.strip()
+    )
     return appointment
 
 

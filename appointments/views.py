@@ -302,7 +302,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.reschedule(
-                    patient=request.user,
+                    user=request.user,
                     appointment_id=appointment.pk,
                     new_slot_id=form.cleaned_data["slot"],
                 )

@@ -86,7 +86,7 @@ def test_hold_release_book_cancel_and_reschedule_keep_it_exact():
     assert_exact(doctor)
 
     services.reschedule(
-        patient=patient, appointment_id=appointment.pk, new_slot_id=slots[1].pk
+        user=patient, appointment_id=appointment.pk, new_slot_id=slots[1].pk
     )
     assert directory_next(doctor, NOW) == slots[0].starts_at
     assert_exact(doctor)

@@ -53,7 +53,7 @@ def test_a_slot_outside_the_hours_is_no_longer_booked_once_its_visit_goes(
     else:
         new = slot_in(doctor, 96)
         services.reschedule(
-            patient=patient, appointment_id=appointment.pk, new_slot_id=new.pk
+            user=patient, appointment_id=appointment.pk, new_slot_id=new.pk
         )
     slot = Slot.objects.get(pk=appointment.slot_id)
     assert not slot.is_booked
@@ -333,3 +333,58 @@ def test_the_no_show_limit_stops_online_booking_but_not_the_front_desk(
     assert not rules.PatientBookings.of(
         patient, now=timezone.now()
     ).online_booking_paused
+
+
+# --- No-shows and moves by the doctor or the clinic ---------------------------------
+
+
+def test_a_no_show_is_marked_after_the_start_and_never_completed(patient, doctor):
+    upcoming = booked(patient, doctor, 2, status=Status.CONFIRMED)
+    with pytest.raises(services.TransitionRefused, match="only once it has started"):
+        services.mark_no_show(user=doctor.user, appointment_id=upcoming.pk)
+    started = booked(patient, DoctorProfileFactory(), -1, status=Status.CONFIRMED)
+    with pytest.raises(services.ActionNotAllowed):
+        services.mark_no_show(user=patient, appointment_id=started.pk)
+    missed = services.mark_no_show(user=started.doctor.user, appointment_id=started.pk)
+    assert missed.status == Status.NO_SHOW
+    assert services.close_past_appointments()["completed"] == 0
+    assert not patient.notifications.filter(kind="appointment_completed").exists()
+    assert "no_show" not in services.allowed_actions(missed, user=started.doctor.user)
+
+
+def test_staff_mark_a_no_show_too(patient, doctor, staff):
+    started = booked(patient, doctor, -1, status=Status.CONFIRMED)
+    assert "no_show" in services.allowed_actions(started, user=staff)
+    services.mark_no_show(user=staff, appointment_id=started.pk)
+    assert Appointment.objects.no_shows().get() == started
+
+
+def test_the_doctor_moves_a_visit_and_the_patient_hears_the_new_time(patient, doctor):
+    appointment = booked(patient, doctor, 48, status=Status.PENDING)
+    new = slot_in(doctor, 72)
+    moved = services.reschedule(
+        user=doctor.user,
+        appointment_id=appointment.pk,
+        new_slot_id=new.pk,
+        reason="Surgery overran",
+    )
+    assert moved.slot == new and moved.status == Status.CONFIRMED
+    told = patient.notifications.get(kind="appointment_rescheduled")
+    assert "Surgery overran" in told.message
+    assert "Surgery overran" in moved.events.last().note
+    assert not doctor.user.notifications.filter(kind="appointment_rescheduled")
+
+
+def test_nobody_else_moves_a_visit(patient, other_patient, doctor):
+    appointment = booked(patient, doctor, 48)
+    new = slot_in(doctor, 72)
+    with pytest.raises(services.AppointmentNotFound):
+        services.reschedule(
+            user=other_patient, appointment_id=appointment.pk, new_slot_id=new.pk
+        )
+    with pytest.raises(services.AppointmentNotFound):
+        services.reschedule(
+            user=DoctorProfileFactory().user,
+            appointment_id=appointment.pk,
+            new_slot_id=new.pk,
+        )

@@ -118,7 +118,7 @@ def test_booking_races_a_cancellation_and_a_reschedule(round_):
     results = race(
         lambda: services.cancel(user=first, appointment_id=appointment.pk),
         lambda: services.reschedule(
-            patient=first, appointment_id=appointment.pk, new_slot_id=slot_b.pk
+            user=first, appointment_id=appointment.pk, new_slot_id=slot_b.pk
         ),
         lambda: services.book(patient=second, slot_id=slot_a.pk, reason="Slot A, me"),
         lambda: services.book(patient=third, slot_id=slot_b.pk, reason="Slot B, me"),

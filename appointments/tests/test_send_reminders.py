@@ -160,7 +160,7 @@ def test_a_rescheduled_visit_is_reminded_again_for_its_new_time(run, patient, do
     assert run() == 1
     new_slot = SlotFactory(doctor=doctor, starts_at=in_hours(8), ends_at=in_hours(9))
     services.reschedule(
-        patient=patient, appointment_id=appointment.pk, new_slot_id=new_slot.pk
+        user=patient, appointment_id=appointment.pk, new_slot_id=new_slot.pk
     )
     assert run() == 1
     assert run() == 0

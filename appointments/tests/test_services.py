@@ -460,7 +460,7 @@ def test_reschedule_moves_to_the_new_slot_and_frees_the_old(patient, doctor):
     appointment = book(patient, old)
     services.confirm(user=doctor.user, appointment_id=appointment.pk, now=NOW)
     moved = services.reschedule(
-        patient=patient, appointment_id=appointment.pk, new_slot_id=new.pk, now=NOW
+        user=patient, appointment_id=appointment.pk, new_slot_id=new.pk, now=NOW
     )
     old.refresh_from_db()
     new.refresh_from_db()
@@ -478,7 +478,7 @@ def test_reschedule_keeps_confirmed_when_the_doctor_auto_confirms(patient):
     doctor = DoctorProfileFactory(auto_confirm=True)
     appointment = book(patient, slot_at(doctor, later(days=1)))
     moved = services.reschedule(
-        patient=patient,
+        user=patient,
         appointment_id=appointment.pk,
         new_slot_id=slot_at(doctor, later(days=2)).pk,
         now=NOW,
@@ -490,7 +490,7 @@ def test_reschedule_to_the_same_day_ignores_the_appointment_itself(patient, doct
     appointment = book(patient, slot_at(doctor, later(days=1)))
     same_day = slot_at(doctor, later(days=1, minutes=30))
     moved = services.reschedule(
-        patient=patient, appointment_id=appointment.pk, new_slot_id=same_day.pk, now=NOW
+        user=patient, appointment_id=appointment.pk, new_slot_id=same_day.pk, now=NOW
     )
     assert moved.slot == same_day
 
@@ -501,7 +501,7 @@ def test_reschedule_to_a_taken_slot_keeps_the_old_one(patient, other_patient, do
     book(other_patient, taken)
     with pytest.raises(services.SlotUnavailable):
         services.reschedule(
-            patient=patient,
+            user=patient,
             appointment_id=appointment.pk,
             new_slot_id=taken.pk,
             now=NOW,
@@ -536,7 +536,7 @@ def test_reschedule_refusals(patient, doctor, make_new_slot, status, error):
     )
     with pytest.raises(error):
         services.reschedule(
-            patient=patient,
+            user=patient,
             appointment_id=appointment.pk,
             new_slot_id=make_new_slot(doctor).pk,
             now=NOW,
@@ -549,7 +549,7 @@ def test_reschedule_of_someone_elses_appointment_is_refused(other_patient, docto
     )
     with pytest.raises(services.TransitionRefused):
         services.reschedule(
-            patient=other_patient,
+            user=other_patient,
             appointment_id=appointment.pk,
             new_slot_id=slot_at(doctor, later(days=2)).pk,
             now=NOW,
@@ -564,7 +564,7 @@ def test_reschedule_inside_the_cutoff_is_refused_for_a_confirmed_visit(patient, 
     )
     with pytest.raises(services.TransitionRefused, match="less than 2 hours"):
         services.reschedule(
-            patient=patient,
+            user=patient,
             appointment_id=appointment.pk,
             new_slot_id=slot_at(doctor, later(days=3)).pk,
             now=INSIDE_CUTOFF,

@@ -262,7 +262,7 @@ def test_a_reschedule_tells_the_other_party(committed, patient, doctor, slot, st
     later = SlotFactory(doctor=doctor, starts_at=start + dt.timedelta(hours=2))
     committed(
         appointments.reschedule,
-        patient=patient,
+        user=patient,
         appointment_id=appointment.pk,
         new_slot_id=later.pk,
     )
