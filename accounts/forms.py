@@ -114,3 +114,32 @@ def replace_avatar(user: User, avatar: ProcessedAvatar | None) -> list:
 def delete_files_on_commit(files: list) -> None:
     for storage, name in files:
         transaction.on_commit(partial(storage.delete, name))
+
+
+class PatientRegistrationForm(forms.Form):
+    """The front desk opens an account for a caller who has none."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        help_text=_("The clinic calls this number about the visit."),
+    )
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "With an address the patient gets the confirmation by email, and can "
+            "later sign up or reset the password with it to use the site."
+        ),
+    )
+
+    # The profile's checks: one phone format for the whole site.
+    clean_full_name = ProfileForm.clean_full_name
+    clean_phone = ProfileForm.clean_phone

@@ -1,6 +1,7 @@
 import uuid
 import zoneinfo
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,
@@ -56,11 +57,26 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username: str) -> "User":
+        if not username:
+            # email__iexact=None would match the accounts that have no address.
+            raise self.model.DoesNotExist
         return self.get(email__iexact=username)
+
+    def unclaimed(self):
+        """Accounts the front desk opened for a caller that nobody has taken over
+        yet: no usable password and never logged in. Signing up or resetting the
+        password with the account's email address claims one."""
+        return self.filter(
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+            last_login__isnull=True,
+            is_active=True,
+        )
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(_("email address"), unique=True)
+    # The login. Empty (NULL) only for a patient the front desk registered without
+    # one: such an account cannot log in until someone claims it with an address.
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
     full_name = models.CharField(_("full name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
@@ -94,16 +110,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            # NULLs are distinct in a unique index: any number of accounts may
+            # have no address, no two the same one in any case.
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
         indexes = [models.Index(fields=["full_name"], name="user_full_name")]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.full_name or self.email or f"#{self.pk}"
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        # A blank address is stored as NULL: many accounts may have none.
+        self.email = self.__class__.objects.normalize_email(self.email).lower() or None
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile")
@@ -112,7 +131,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return self.full_name.split(" ")[0] if self.full_name else (self.email or "")
 
     @property
     def public_name(self) -> str:
@@ -125,7 +144,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def initials(self) -> str:
         parts = self.full_name.split()
-        return "".join(part[0] for part in parts[:2]).upper() or self.email[0].upper()
+        initials = "".join(part[0] for part in parts[:2])
+        return (initials or (self.email or "?")[0]).upper()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

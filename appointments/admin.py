@@ -1,14 +1,16 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_ratelimit.decorators import ratelimit
 
 from accounts.admin_actions import ask_for_reason
 
-from . import services
+from . import desk, services
 from .forms import CancelForm
 from .models import Appointment, AppointmentEvent
 
@@ -65,8 +67,72 @@ class AppointmentAdmin(admin.ModelAdmin):
         "updated_at",
     )
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def get_urls(self):
+        # Writes are rate limited per staff member, like every write of the site.
+        def view(function, *, writes: bool = True):
+            if writes:
+                function = ratelimit(
+                    key="user", rate="60/m", method="POST", block=True
+                )(function)
+            return self.admin_site.admin_view(function)
+
+        return [
+            path(
+                "book/",
+                view(lambda request: desk.book_for_patient(self, request)),
+                name="appointments_appointment_book",
+            ),
+            path(
+                "desk/",
+                view(lambda request: desk.desk(self, request), writes=False),
+                name="appointments_appointment_desk",
+            ),
+            *(
+                path(
+                    f"<path:object_id>/{action.replace('_', '-')}/",
+                    view(
+                        lambda request, object_id, action=action: (
+                            desk.appointment_action(self, request, object_id, action)
+                        )
+                    ),
+                    name=f"appointments_appointment_{action}",
+                )
+                for action in desk.ACTION_TITLES
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Appointments come to exist only through the booking service: "Add"
+        is the front desk's booking page."""
+        return HttpResponseRedirect(reverse("admin:appointments_appointment_book"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        appointment = (
+            Appointment.objects.select_related("doctor__user")
+            .filter(pk=desk._pk(object_id) or 0)
+            .first()
+        )
+        actions = []
+        if appointment is not None and self.has_change_permission(request, appointment):
+            allowed = services.allowed_actions(appointment, user=request.user)
+            actions = [
+                (
+                    reverse(
+                        f"admin:appointments_appointment_{action}",
+                        args=[appointment.pk],
+                    ),
+                    title,
+                )
+                for action, title in desk.ACTION_TITLES.items()
+                if action in allowed
+            ]
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            {**(extra_context or {}), "desk_actions": actions},
+        )
 
     @admin.action(description=_("Cancel selected appointments (asks for a reason)"))
     def cancel_selected(
@@ -115,7 +181,8 @@ class AppointmentAdmin(admin.ModelAdmin):
                 (
                     appointment.pk,
                     f"{date_format(localtime(appointment.starts_at), 'D j M Y, H:i')}"
-                    f" — {appointment.patient.full_name} <{appointment.patient.email}>"
+                    f" — {appointment.patient.full_name}"
+                    f" <{appointment.patient.email or appointment.patient.phone}>"
                     f" {_('with')} {appointment.doctor.display_name}"
                     f" ({appointment.get_status_display()})",
                 )

@@ -365,7 +365,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         {
             "patient": Rule(before_start=True),
             "doctor": Rule(before_start=True),
-            "staff": Rule(before_start=True),
+            # The front desk says why: the patient and the doctor read it.
+            "staff": Rule(before_start=True, needs_reason=True),
         },
     ),
     ("reschedule", Status.CONFIRMED): Transition(
@@ -373,7 +374,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         {
             "patient": Rule(before_cutoff=True),
             "doctor": Rule(before_start=True),
-            "staff": Rule(before_start=True),
+            # The front desk says why: the patient and the doctor read it.
+            "staff": Rule(before_start=True, needs_reason=True),
         },
     ),
 }

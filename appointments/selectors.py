@@ -253,13 +253,15 @@ def mark_unbookable(
     viewer: User | None,
     now: dt.datetime,
     ignore: int | None = None,
+    by_staff: bool = False,
 ) -> str:
     """Mark each of `slots` (the doctor's bookable ones) that `viewer` may not
     book with the booking rule's reason, as `check_booking_rules` would refuse it;
     return the refusal that holds for all of them ("" when none does). Nothing for
     a signed-out viewer. One query for a patient, none otherwise.
 
-    `ignore`: the viewer's appointment being moved (left out of their rules)."""
+    `ignore`: the viewer's appointment being moved (left out of their rules);
+    `by_staff`: the front desk books for `viewer` (no no-show limit)."""
     if viewer is None or not viewer.is_authenticated:
         return ""
     if viewer.pk == doctor.user_id:
@@ -275,7 +277,7 @@ def mark_unbookable(
                 ends_at=slot.ends_at,
             )
             slot.unavailable = refused.message if refused else ""
-        refusal = bookings.blanket_refusal()
+        refusal = bookings.blanket_refusal(by_staff=by_staff)
         if refusal is None:
             return ""
     for slot in slots:

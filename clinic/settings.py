@@ -204,6 +204,11 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Signing up or resetting the password claims an account the front desk opened.
+ACCOUNT_FORMS = {
+    "signup": "accounts.claiming.ClaimingSignupForm",
+    "reset_password_from_key": "accounts.claiming.ClaimingResetPasswordKeyForm",
+}
 ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up says so, next to the field, when an email is taken: patients retyping
 # an address they forgot they used need that more than the address needs hiding
