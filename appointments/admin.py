@@ -67,6 +67,16 @@ class AppointmentAdmin(admin.ModelAdmin):
         "updated_at",
     )
 
+    def has_front_desk_permission(self, request: HttpRequest) -> bool:
+        """Clinic staff's own permission: patients hold add/change_appointment
+        too (for their own bookings), so those alone say nothing here."""
+        return request.user.has_perm("appointments.work_front_desk")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and self.has_front_desk_permission(
+            request
+        )
+
     def get_urls(self):
         # Writes are rate limited per staff member, like every write of the site.
         def view(function, *, writes: bool = True):
@@ -114,7 +124,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             .first()
         )
         actions = []
-        if appointment is not None and self.has_change_permission(request, appointment):
+        if appointment is not None and self.has_front_desk_permission(request):
             allowed = services.allowed_actions(appointment, user=request.user)
             actions = [
                 (

@@ -355,7 +355,7 @@ def book_for_patient(modeladmin: ModelAdmin, request: HttpRequest) -> HttpRespon
 
 def desk(modeladmin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     """Today's (or `day`'s) appointments of every doctor, side by side."""
-    if not modeladmin.has_view_permission(request):
+    if not modeladmin.has_front_desk_permission(request):
         raise PermissionDenied
     now = timezone.now()
     today = timezone.localdate(now)
@@ -417,22 +417,26 @@ def appointment_action(
         Appointment.objects.select_related("patient", "doctor__user"),
         pk=_pk(object_id) or 0,
     )
-    if not modeladmin.has_change_permission(request, appointment):
+    if not (
+        modeladmin.has_front_desk_permission(request)
+        and modeladmin.has_change_permission(request, appointment)
+    ):
         raise PermissionDenied
     now = timezone.now()
     change_url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
     back = safe_next(request, change_url)
+    data = request.POST if request.method == "POST" else None
     if action == "reschedule":
-        form = StaffRescheduleForm(request.POST or None)
+        form = StaffRescheduleForm(data)
     elif action == "cancel":
         form = CancelForm(
-            request.POST or None,
+            data,
             reason_required=services.needs_reason(
                 appointment, user=request.user, action="cancel"
             ),
         )
     else:
-        form = forms.Form(request.POST or None)
+        form = forms.Form(data)
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():

@@ -277,6 +277,14 @@ class Appointment(models.Model):
         ordering = ["starts_at"]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
+        # Patients hold add/change_appointment for their own bookings: the front
+        # desk (any patient's appointments, in admin) needs a permission of its own.
+        permissions = [
+            (
+                "work_front_desk",
+                _("Can book, move, cancel and mark no-shows for any patient"),
+            )
+        ]
         constraints = [
             # The last guard against double booking: holds whatever the code does.
             models.UniqueConstraint(

@@ -431,9 +431,7 @@ def reschedule(
     old_slot, new_slot = slots[appointment.slot_id], slots[new_slot_id]
     if new_slot_id == old_slot.pk:
         raise TransitionRefused(_("That is the time it already has."))
-    check_transition(
-        appointment, user=user, action="reschedule", note=reason, now=now
-    )
+    check_transition(appointment, user=user, action="reschedule", note=reason, now=now)
     if new_slot is None:
         raise SlotUnavailable
     if new_slot.doctor_id != appointment.doctor_id:
