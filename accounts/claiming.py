@@ -46,14 +46,17 @@ class ClaimingSignupForm(SignupForm):
 
 class ClaimingResetPasswordKeyForm(ResetPasswordKeyForm):
     """A reset link opened proves the address it was mailed to: an account the
-    front desk opened (it has no address record yet) gets it verified, so its
-    owner logs in right after choosing a password."""
+    front desk opened gets its address verified, so its owner logs in right
+    after choosing a password."""
 
     @transaction.atomic
     def save(self) -> None:
-        super().save()
         user = self.user
-        if user.email and not EmailAddress.objects.filter(user=user).exists():
-            EmailAddress.objects.create(
-                user=user, email=user.email, verified=True, primary=True
+        unclaimed = User.objects.unclaimed().filter(pk=user.pk).exists()
+        super().save()
+        if unclaimed and user.email:
+            EmailAddress.objects.update_or_create(
+                user=user,
+                email=user.email,
+                defaults={"verified": True, "primary": True},
             )
