@@ -5,11 +5,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts.demo import PATIENTS
+from accounts.demo import DESK_EMAIL, PATIENTS, WALK_IN
 from accounts.models import User
 from doctors.models import DoctorProfile
 
-from . import schedule
+from . import schedule, services
 from .models import Appointment, AppointmentEvent, Slot, TimeOff, WeeklyAvailability
 from .schedule import Window
 
@@ -312,4 +312,68 @@ def seed_appointments(stdout) -> list:
     locked = DoctorProfile.objects.lock(doctor.pk for doctor in doctors)
     schedule.refresh_next_free(locked, now=now)
     stdout.write(f"Appointments: {created} demo appointments in every status.")
+    return []
+
+
+NO_SHOW_REASON = "Annual check-up (demo, missed)."
+DESK_REASONS = {
+    "walk_in": "Called in: sore throat and fever since yesterday.",
+    "phone": "Called in: follow-up on the blood test results.",
+}
+
+
+def seed_front_desk(stdout) -> list:
+    """The front desk's part of the demo: two past no-shows of one patient, and
+    visits the desk booked on the phone, one for the caller without an account.
+    Through the booking service (the desk's own door). Idempotent: nothing new
+    when the desk's demo bookings exist."""
+    desk = User.objects.filter(email=DESK_EMAIL).first()
+    walk_in = User.objects.filter(full_name=WALK_IN[0], email__isnull=True).first()
+    patients = list(
+        User.objects.filter(email__in=[email for email, _, _ in PATIENTS]).order_by(
+            "pk"
+        )
+    )
+    doctors = list(
+        DoctorProfile.objects.approved()
+        .filter(user__email__endswith="@example.com")
+        .select_related("user")
+        .order_by("pk")
+    )
+    if desk is None or walk_in is None or len(patients) < 2 or not doctors:
+        stdout.write("Front desk: skipped (no demo desk, patients or doctors).")
+        return []
+    created = 0
+    missing = patients[1]
+    if not Appointment.objects.filter(reason=NO_SHOW_REASON).exists():
+        for days_ago, doctor in ((9, doctors[0]), (30, doctors[-1])):
+            _book(
+                missing,
+                _past_slot(doctor, days_ago=days_ago, hour=9),
+                Appointment.Status.NO_SHOW,
+                [
+                    (missing, "", "pending", ""),
+                    (doctor.user, "pending", "confirmed", ""),
+                    (desk, "confirmed", "no_show", ""),
+                ],
+                reason=NO_SHOW_REASON,
+            )
+            created += 1
+    if not Appointment.objects.filter(booked_by=desk).exists():
+        now = timezone.now()
+        for patient, doctor, reason, days in (
+            (walk_in, doctors[0], DESK_REASONS["walk_in"], 1),
+            (patients[0], doctors[1 % len(doctors)], DESK_REASONS["phone"], 3),
+        ):
+            slot = _future_slot(doctor, now + dt.timedelta(days=days))
+            if slot is None:
+                continue
+            try:
+                services.book(
+                    patient=patient, slot_id=slot.pk, reason=reason, booked_by=desk
+                )
+            except services.BookingError:
+                continue  # the patient's other demo visits clash: leave it out
+            created += 1
+    stdout.write(f"Front desk: {created} no-shows and desk bookings.")
     return []

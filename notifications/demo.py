@@ -73,7 +73,7 @@ def _appointments() -> list[tuple]:
     for appointment in rows.order_by("-created_at", "-id"):
         link = appointment.get_absolute_url()
         doctor = appointment.doctor.display_name
-        kind, recipient, message = {
+        entry = {
             "pending": (
                 Kind.APPOINTMENT_BOOKED,
                 appointment.doctor.user,
@@ -97,7 +97,10 @@ def _appointments() -> list[tuple]:
                 _("Your appointment with %(doctor)s was cancelled.")
                 % {"doctor": doctor},
             ),
-        }[appointment.status]
+        }.get(appointment.status)
+        if entry is None:  # a no-show: nobody is told anything
+            continue
+        kind, recipient, message = entry
         entries.append((recipient, kind, message, link, appointment.updated_at))
     ranks: dict[int, int] = {}
     ranked = []

@@ -51,3 +51,19 @@ def test_seed_demo_stores_every_doctors_next_free_slot():
         first = first_bookable_start(doctor, now)
         assert doctor.next_available == first
         assert doctor.next_available is None or doctor.next_free_at == first
+
+
+def test_seed_demo_has_the_front_desks_day(capsys):
+    """No-shows, visits the desk booked on the phone, and a caller who has no
+    account yet; the desk's own login, without superuser powers."""
+    from appointments.models import Appointment
+
+    call_command("seed_demo")
+    desk = User.objects.get(email="desk@example.com")
+    assert desk.is_staff and not desk.is_superuser
+    assert desk.has_perm("appointments.work_front_desk")
+    assert "desk@example.com" in capsys.readouterr().out
+    walk_in = User.objects.unclaimed().get(email__isnull=True)
+    assert Appointment.objects.filter(patient=walk_in, booked_by=desk).exists()
+    assert Appointment.objects.filter(booked_by=desk).count() >= 2
+    assert Appointment.objects.no_shows().count() >= 2

@@ -11,7 +11,8 @@ import reviews.demo
 
 class Command(BaseCommand):
     help = (
-        "Load demo data: staff, patients, doctors, schedules, appointments and "
+        "Load demo data: staff, patients (one without an account), doctors, "
+        "schedules, appointments (no-shows, desk bookings) and "
         "reviews. Idempotent: running it again changes nothing."
     )
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             doctors.demo.seed,
             appointments.demo.seed,
             appointments.demo.seed_appointments,
+            appointments.demo.seed_front_desk,
             reviews.demo.seed,
             notifications.demo.seed,  # last: it tells people of what the others made
         ]
