@@ -1,0 +1,73 @@
+"""The front desk books a phone caller who has no account, in a real browser."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import User
+from appointments.models import Appointment
+from appointments.tests.factories import SlotFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+
+
+def sign_in_with_a_session(page, live_server, user) -> None:
+    """Sign in by session cookie, whatever the admin's login page looks like
+    (it may ask staff for a second factor): the journey is the desk's."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def test_the_desk_books_a_caller_without_an_account(page, live_server, staff, doctor):
+    slot = SlotFactory(doctor=doctor)
+    sign_in_with_a_session(page, live_server, staff)
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    page.goto("/admin/")
+    page.get_by_role("link", name="Book for a patient").first.click()
+    page.get_by_label("Find the patient").fill("Ray")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("Nobody matches").wait_for()
+
+    page.get_by_text("Register a new patient").click()
+    page.get_by_label("Full name").fill("Ray Caller")
+    page.get_by_label("Phone").fill("+49 151 2345678")
+    page.get_by_role("button", name="Register the patient").click()
+    page.get_by_text("Ray Caller is registered").wait_for()
+
+    page.get_by_role("combobox", name="Doctor").select_option(value=str(doctor.pk))
+    page.get_by_role("button", name="Show free times").click()
+    page.screenshot(path=SCREENSHOTS / "desk-book-1280.png", full_page=True)
+
+    time_label = slot.starts_at.astimezone(doctor.zone).strftime("%H:%M")
+    page.get_by_role("radio", name=re.compile(time_label)).check()
+    page.get_by_label("Reason for the visit").fill("Sore throat and fever since Monday")
+    page.get_by_role("button", name="Book for Ray Caller").click()
+
+    page.wait_for_url(re.compile(r"/admin/appointments/appointment/desk/"))
+    page.get_by_text("Booked Ray Caller").wait_for()
+    column = page.get_by_role("region", name=doctor.display_name)
+    assert column.get_by_role("link", name="Ray Caller", exact=True).is_visible()
+    assert column.get_by_text("+49 151 2345678").is_visible()
+    page.screenshot(path=SCREENSHOTS / "desk-day-1280.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=SCREENSHOTS / "desk-day-390.png", full_page=True)
+
+    caller = User.objects.get(full_name="Ray Caller")
+    assert caller.email is None and not caller.has_usable_password()
+    appointment = Appointment.objects.get(slot=slot)
+    assert (appointment.patient, appointment.booked_by) == (caller, staff)
