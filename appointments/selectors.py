@@ -163,7 +163,8 @@ class Agenda:
 def doctor_agenda(doctor: DoctorProfile, day: dt.date, *, now: dt.datetime) -> Agenda:
     """The doctor's `day` at the practice in time order: every appointment (with
     the patient, their age and past no-shows), the free and held times between
-    them, and the time off that covers part of it. Four queries."""
+    them (on the schedule), and the time off that covers part of it. Four
+    queries."""
     zone = doctor.zone
     start = local_midnight(day, zone)
     end = local_midnight(day + dt.timedelta(days=1), zone)
@@ -182,8 +183,14 @@ def doctor_agenda(doctor: DoctorProfile, day: dt.date, *, now: dt.datetime) -> A
         for a in appointments
     ]
     open_slots = (
+        # A slot left outside the hours (in time off, after a cancellation) is
+        # offered to nobody: not a free time.
         Slot.objects.filter(
-            doctor=doctor, starts_at__gte=start, starts_at__lt=end, is_booked=False
+            doctor=doctor,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            is_booked=False,
+            outside_schedule=False,
         )
         .order_by("starts_at")
         .values_list("starts_at", "ends_at", "held_until")
