@@ -24,6 +24,9 @@ class Refusal(Exception):
     code: str = "conflict"
     field: str | None = None
     default_message = _("This cannot be done now.")
+    # More for the API's error body beside "errors" (e.g. the visits a change
+    # would affect), as JSON-ready data; None for most refusals.
+    extra: dict | None = None
 
     def __init__(self, message: str | None = None):
         self.message = str(message or self.default_message)

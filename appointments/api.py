@@ -30,7 +30,7 @@ from accounts.api import page_example, validated
 from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
-from .forms import REASON_MAX, REASON_MIN, BookingForm, CancelForm
+from .forms import REASON_MAX, REASON_MIN, BookingForm, CancelForm, RescheduleForm
 from .models import Appointment, AppointmentEvent, Slot
 from .schedule_api import IsApprovedDoctor, my_doctor_profile
 
@@ -223,7 +223,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
         ]
 
     def get_actions(self, appointment: Appointment) -> list[str]:
-        """What you may do now: confirm, decline, cancel, complete, reschedule."""
+        """What you may do now: confirm, decline, cancel, complete, no_show,
+        reschedule."""
         user = self.context["request"].user
         return sorted(services.allowed_actions(appointment, user=user))
 
@@ -399,7 +400,14 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RescheduleInputSerializer(serializers.Serializer):
+    # The reschedule page's form (RescheduleForm) checks them, with its limits.
     slot = serializers.IntegerField(min_value=1, help_text="The new slot's id.")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=f"At most {REASON_MAX} characters. When the doctor moves the "
+        "visit, the patient reads it with the new time.",
+    )
 
 
 class TransitionView(APIView):
@@ -497,25 +505,42 @@ class CompleteView(TransitionView):
         return self.answer(request, pk)
 
 
+class NoShowView(TransitionView):
+    @transition_schema(
+        "Mark a no-show (doctor)",
+        "The patient did not come to a confirmed visit: once it has started. It is "
+        "never completed or reviewed afterwards, and counts towards the clinic's "
+        "no-show limit for online booking.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = self.appointment(request, pk)
+        services.mark_no_show(user=request.user, appointment_id=appointment.pk)
+        return self.answer(request, pk)
+
+
 class RescheduleView(TransitionView):
     throttle_scope = "api_booking"
 
     @transition_schema(
-        "Move my appointment to another slot (patient)",
-        "Another free slot of the same doctor; back to pending unless the doctor "
-        "auto-confirms. 409 when the slot was just taken or the move is refused.",
+        "Move an appointment to another slot (patient or doctor)",
+        "Another free slot of the same doctor, before the visit starts. The "
+        "patient: back to pending unless the doctor auto-confirms (a confirmed "
+        "visit until 2 hours before). The doctor: it stays (or becomes) confirmed "
+        "and the patient is told the new time with the optional reason. 409 when "
+        "the slot was just taken or the move is refused; 400 when the patient may "
+        "not take that time (overlap, one a day with this doctor...).",
         RescheduleInputSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         body = RescheduleInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        appointment = get_object_or_404(
-            my_appointments(request.user).filter(patient=request.user), pk=pk
-        )
+        form = validated(RescheduleForm(data=body.validated_data))
+        appointment = self.appointment(request, pk)
         services.reschedule(
             user=request.user,
             appointment_id=appointment.pk,
-            new_slot_id=body.validated_data["slot"],
+            new_slot_id=form.cleaned_data["slot"],
+            reason=form.cleaned_data["reason"],
         )
         return self.answer(request, pk)
 

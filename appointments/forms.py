@@ -57,3 +57,10 @@ class RescheduleForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": _("Please pick a new time.")},
     )
+    reason = forms.CharField(
+        label=_("Message to the patient (optional)"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX}),
+        help_text=_("Why it moves; the patient reads it with the new time."),
+    )

@@ -224,3 +224,59 @@ def rescheduled(
             link=link,
             email_context=context,
         )
+
+
+def cancelled_for_time_off(appointment: Appointment, *, role: str) -> None:
+    """A visit cancelled because the doctor takes time off (a sick day): the
+    patient reads the message and is sent to the doctor's next free times; when
+    the clinic did it, the doctor hears too."""
+    doctor, patient = appointment.doctor, appointment.patient
+    reason = appointment.cancellation_reason
+    free_times = doctor.get_absolute_url()
+    context = _context(
+        appointment, reason=reason, actor_role=role, free_times_url=free_times
+    )
+    text = (
+        _(
+            "%(doctor)s cannot see you on %(when)s and cancelled the appointment: "
+            "%(reason)s"
+        )
+        if role == "doctor"
+        else _(
+            "The clinic cancelled your appointment with %(doctor)s on %(when)s: "
+            "%(reason)s"
+        )
+    ) % {
+        "doctor": doctor.display_name,
+        "when": format_for(patient, appointment.starts_at),
+        "reason": reason,
+    }
+    book_again = _("Pick another time with %(doctor)s.") % {
+        "doctor": doctor.display_name
+    }
+    notify(
+        recipient=patient,
+        kind=Notification.Kind.APPOINTMENT_CANCELLED,
+        # The invitation to book again survives the inbox's length limit.
+        message=f"{text[: 299 - len(book_again)]} {book_again}",
+        link=free_times,
+        email_context=context,
+    )
+    if role == "staff":
+        notify(
+            recipient=doctor.user,
+            kind=Notification.Kind.APPOINTMENT_CANCELLED,
+            message=(
+                _(
+                    "The clinic cancelled %(patient)s's appointment on %(when)s "
+                    "for your time off: %(reason)s"
+                )
+                % {
+                    "patient": patient.full_name,
+                    "when": format_for(doctor.user, appointment.starts_at),
+                    "reason": reason,
+                }
+            )[:300],
+            link=appointment.get_absolute_url(),
+            email_context=context,
+        )

@@ -174,6 +174,78 @@ class AppointmentNotFound(TransitionRefused):
     default_message = gettext_lazy("That appointment does not exist.")
 
 
+# --- Time off over booked visits ---------------------------------------------------
+
+ON_BOOKED_CHOICES = ("cancel", "keep")
+
+
+class AffectsAppointments(Refusal):
+    """Time off would cover booked visits and nobody said what becomes of them:
+    never silently. Carries the visits, so the page and the API can list them."""
+
+    status = HTTPStatus.CONFLICT
+    code = "affects_appointments"
+    field = "on_booked"
+
+    def __init__(self, appointments: list[Appointment]):
+        self.appointments = appointments
+        super().__init__(
+            ngettext(
+                "%(n)d booked visit falls in this time off. Cancel it (the patient "
+                "is told) or keep it.",
+                "%(n)d booked visits fall in this time off. Cancel them (each "
+                "patient is told) or keep them.",
+                len(appointments),
+            )
+            % {"n": len(appointments)}
+        )
+
+    @property
+    def extra(self) -> dict:
+        """The visits, for the API's error body."""
+        return {
+            "affected": [
+                {
+                    "id": appointment.pk,
+                    "starts_at": appointment.starts_at,
+                    "ends_at": appointment.ends_at,
+                    "status": appointment.status,
+                    "patient": {
+                        "id": appointment.patient_id,
+                        "name": appointment.patient.full_name,
+                    },
+                }
+                for appointment in self.appointments
+            ]
+        }
+
+
+class MessageRequired(Refusal):
+    """Cancelling visits for time off needs the message each patient will read."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "required"
+    field = "message"
+    default_message = gettext_lazy(
+        "Please write the patients a message: each of them will read it."
+    )
+
+
+def time_off_refusal(
+    affected: list[Appointment], *, on_booked: str | None, message: str = ""
+) -> Refusal | None:
+    """Why time off covering `affected` (the doctor's pending or confirmed visits
+    not started yet) may not be taken as asked, or None: booked visits need an
+    answer (cancel or keep), and cancelling them needs a message."""
+    if not affected:
+        return None
+    if on_booked not in ON_BOOKED_CHOICES:
+        return AffectsAppointments(affected)
+    if on_booked == "cancel" and not message.strip():
+        return MessageRequired()
+    return None
+
+
 # --- Who may book what ------------------------------------------------------------
 
 

@@ -20,6 +20,8 @@ from django.utils import timezone
 from doctors.models import DoctorProfile
 
 from .models import Appointment, Slot, TimeOff, WeeklyAvailability
+from .rules import AffectsAppointments
+from .selectors import booked_during
 
 UTC = dt.UTC
 
@@ -524,14 +526,22 @@ def add_time_off(
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     reason: str = "",
+    keep_booked: bool = False,
     now: dt.datetime | None = None,
 ) -> tuple[TimeOff, RegenerationResult]:
     """Record time off (aware datetimes) and regenerate: free slots in it go,
     booked or held ones stay, flagged. Raises ValueError if it ends before it
-    starts (the form checks this first)."""
+    starts (the form checks this first), and AffectsAppointments when it covers
+    booked visits unless `keep_booked`: pages, the API and admin take time off
+    through `services.add_time_off`, which asks what becomes of them."""
     if ends_at <= starts_at:
         raise ValueError("Time off must end after it starts.")
+    now = now or timezone.now()
     DoctorProfile.objects.lock([doctor.pk])
+    if not keep_booked:
+        affected = booked_during(doctor, starts_at=starts_at, ends_at=ends_at, now=now)
+        if affected:
+            raise AffectsAppointments(affected)
     time_off = TimeOff.objects.create(
         doctor=doctor, starts_at=starts_at, ends_at=ends_at, reason=reason
     )

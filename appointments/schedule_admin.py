@@ -5,12 +5,13 @@ regenerates the doctor's slots, as the doctor's own pages do."""
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import schedule
+from . import rules, schedule, selectors, services
 from .models import Slot, TimeOff, WeeklyAvailability
-from .schedule_forms import overlap_error
+from .schedule_forms import TimeOffForm, overlap_error
 
 
 class RegenerateOnChange(admin.ModelAdmin):
@@ -69,14 +70,73 @@ class WeeklyAvailabilityAdmin(RegenerateOnChange):
     ordering = ("doctor", "weekday", "start_time")
 
 
+class TimeOffAdminForm(forms.ModelForm):
+    """New time off for a doctor, asked (as the doctor's page asks) what becomes
+    of the booked visits it covers; the save goes through services.add_time_off."""
+
+    on_booked = TimeOffForm.base_fields["on_booked"]
+    message = TimeOffForm.base_fields["message"]
+
+    class Meta:
+        model = TimeOff
+        fields = ["doctor", "starts_at", "ends_at", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        doctor, start, end = (
+            cleaned.get(k) for k in ("doctor", "starts_at", "ends_at")
+        )
+        if self.instance.pk or not (doctor and start and end) or end <= start:
+            return cleaned
+        affected = selectors.booked_during(
+            doctor, starts_at=start, ends_at=end, now=timezone.now()
+        )
+        refusal = rules.time_off_refusal(
+            affected,
+            on_booked=cleaned.get("on_booked") or None,
+            message=cleaned.get("message", ""),
+        )
+        if refusal:
+            listed = "; ".join(
+                f"{a.starts_at:%Y-%m-%d %H:%M} UTC {a.patient.full_name}"
+                for a in affected
+            )
+            self.add_error(refusal.field, f"{refusal.message} ({listed})")
+        return cleaned
+
+
 @admin.register(TimeOff)
 class TimeOffAdmin(RegenerateOnChange):
+    form = TimeOffAdminForm
     list_display = ("doctor", "starts_at", "ends_at", "reason")
     list_filter = (("doctor", admin.RelatedOnlyFieldListFilter), "starts_at")
     search_fields = ("doctor__user__full_name", "doctor__slug", "reason")
     list_select_related = ("doctor__user",)
     raw_id_fields = ("doctor",)
     date_hierarchy = "starts_at"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["doctor", "starts_at", "ends_at", "reason", "on_booked", "message"]
+        return ["doctor", "starts_at", "ends_at", "reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving existing time off could cover visits unasked: remove and add.
+        return ("doctor", "starts_at", "ends_at") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        taken = services.add_time_off(
+            user=request.user,
+            doctor=obj.doctor,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            reason=obj.reason,
+            on_booked=form.cleaned_data.get("on_booked") or None,
+            message=form.cleaned_data.get("message", ""),
+        )
+        obj.pk = taken.time_off.pk
 
 
 @admin.register(Slot)

@@ -20,8 +20,9 @@ from rest_framework.views import APIView
 from accounts.api import form_errors, page_example, validated
 from doctors.models import DoctorProfile
 
-from . import schedule
+from . import schedule, services
 from .models import TimeOff, Weekday
+from .rules import ON_BOOKED_CHOICES
 from .schedule_forms import BookingSettingsForm, TimeOffForm, WindowFormSet
 
 
@@ -215,6 +216,50 @@ class TimeOffInputSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=TimeOffForm.base_fields["reason"].max_length,
     )
+    on_booked = serializers.ChoiceField(
+        choices=ON_BOOKED_CHOICES,
+        required=False,
+        help_text="What becomes of the booked visits the time off covers: "
+        "“cancel” (each patient is told, with the message) or “keep”. Without "
+        "it, time off over booked visits answers 409 listing them.",
+    )
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="To the patients whose visits are cancelled; needed with “cancel”.",
+    )
+
+
+class AffectedPatientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AffectedVisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=["pending", "confirmed"])
+    patient = AffectedPatientSerializer()
+
+
+class TimeOffErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="“affects_appointments”.")
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class AffectedVisitsErrorSerializer(serializers.Serializer):
+    """The API's 409 error body, with the visits in the way."""
+
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = TimeOffErrorSerializer(many=True)
+    affected = AffectedVisitSerializer(
+        many=True,
+        required=False,
+        help_text="With code “affects_appointments”: the booked visits in the "
+        "time off.",
+    )
 
 
 @extend_schema(tags=["my schedule"])
@@ -248,8 +293,13 @@ class TimeOffListView(ListAPIView):
 
     @extend_schema(
         summary="Add time off",
+        description="Free slots inside it go. When it covers booked visits "
+        "(pending or confirmed, not started), the answer is 409 with code "
+        "“affects_appointments” and the visits in “affected”, and nothing is "
+        "saved, unless the body says `on_booked`: “cancel” (with a `message`; each "
+        "patient is told, with a link to your next free times) or “keep”.",
         request=TimeOffInputSerializer,
-        responses={201: TimeOffSerializer},
+        responses={201: TimeOffSerializer, 409: AffectedVisitsErrorSerializer},
         examples=[
             OpenApiExample(
                 "A conference",
@@ -259,6 +309,42 @@ class TimeOffListView(ListAPIView):
                     "reason": "Conference",
                 },
                 request_only=True,
+            ),
+            OpenApiExample(
+                "Cancel the booked visits",
+                value={
+                    "first_day": "2026-12-10",
+                    "last_day": "2026-12-10",
+                    "reason": "Sick",
+                    "on_booked": "cancel",
+                    "message": "I am ill today, sorry. Please book another time.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Booked visits in the way",
+                value={
+                    "type": "client_error",
+                    "errors": [
+                        {
+                            "code": "affects_appointments",
+                            "detail": "1 booked visit falls in this time off. "
+                            "Cancel it (the patient is told) or keep it.",
+                            "attr": None,
+                        }
+                    ],
+                    "affected": [
+                        {
+                            "id": 77,
+                            "starts_at": "2026-12-10T08:30:00Z",
+                            "ends_at": "2026-12-10T09:00:00Z",
+                            "status": "confirmed",
+                            "patient": {"id": 42, "name": "Maria Garcia"},
+                        }
+                    ],
+                },
+                response_only=True,
+                status_codes=["409"],
             ),
             OpenApiExample(
                 "Added",
@@ -278,13 +364,18 @@ class TimeOffListView(ListAPIView):
         body.is_valid(raise_exception=True)
         data = {k: v for k, v in body.validated_data.items() if v is not None}
         form = validated(TimeOffForm(data=data, zone=doctor.zone))
-        time_off, _result = schedule.add_time_off(
+        taken = services.add_time_off(
+            user=request.user,
             doctor=doctor,
             starts_at=form.cleaned_data["starts_at"],
             ends_at=form.cleaned_data["ends_at"],
             reason=form.cleaned_data["reason"],
+            on_booked=form.cleaned_data["on_booked"] or None,
+            message=form.cleaned_data["message"],
         )
-        return Response(TimeOffSerializer(time_off).data, status=HTTPStatus.CREATED)
+        return Response(
+            TimeOffSerializer(taken.time_off).data, status=HTTPStatus.CREATED
+        )
 
 
 @extend_schema(tags=["my schedule"])

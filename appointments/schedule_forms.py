@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.timezones import timezone_choices
 from doctors.models import DoctorProfile
 
+from .forms import REASON_MAX
 from .models import Weekday
 from .schedule import Window, overlapping
 
@@ -224,6 +225,27 @@ class TimeOffForm(forms.Form):
         required=False,
         help_text=_("Only you see this, e.g. “Conference” or “Holiday”."),
     )
+    # Asked once the time off turns out to cover booked visits
+    # (services.add_time_off refuses until it knows).
+    on_booked = forms.ChoiceField(
+        label=_("The booked visits in this time"),
+        choices=[
+            ("cancel", _("Cancel them and send each patient the message below")),
+            ("keep", _("Keep them: I will see these patients")),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Message to the patients"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX}),
+        help_text=_(
+            "Each patient reads it, with a link to your next free times. Needed "
+            "when you cancel."
+        ),
+    )
 
     def __init__(self, *args, zone: ZoneInfo, now: dt.datetime | None = None, **kw):
         super().__init__(*args, **kw)
@@ -287,3 +309,13 @@ class TimeOffForm(forms.Form):
             cleaned["starts_at"] = start.astimezone(dt.UTC)
             cleaned["ends_at"] = end.astimezone(dt.UTC)
         return cleaned
+
+
+class SickDayForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to today's patients"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX}),
+        help_text=_("Each patient reads it, with a link to your next free times."),
+    )

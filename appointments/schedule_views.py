@@ -18,13 +18,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from accounts.web import redirect_after_post, template_for
+from accounts.web import redirect_after_post, refuse, template_for
 from doctors.models import DoctorProfile
 
-from . import schedule, selectors
+from . import schedule, selectors, services
 from .models import TimeOff
 from .schedule_forms import (
     BookingSettingsForm,
+    SickDayForm,
     TimeOffForm,
     WindowFormSet,
     window_initial,
@@ -117,37 +118,146 @@ def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     )
 
 
+def _taken_message(taken: services.TimeOffTaken) -> str:
+    """What became of the booked visits, for the message after the save."""
+    if taken.cancelled:
+        return ngettext(
+            "%(n)d visit cancelled; the patient has been told.",
+            "%(n)d visits cancelled; each patient has been told.",
+            len(taken.cancelled),
+        ) % {"n": len(taken.cancelled)}
+    if taken.kept:
+        return ngettext(
+            "%(n)d booked visit kept: see your day.",
+            "%(n)d booked visits kept: see your day.",
+            len(taken.kept),
+        ) % {"n": len(taken.kept)}
+    return ""
+
+
 @approved_doctor_required
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def time_off_add(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
+    """Add time off. When it covers booked visits, the page lists them and asks
+    what to do (cancel them with a message, or keep them) before anything is
+    saved; the dates typed stay."""
     zone = doctor.zone
     status = HTTPStatus.OK
+    affected = []
     if request.method == "POST":
         form = TimeOffForm(request.POST, zone=zone)
         if form.is_valid():
-            _time_off, result = schedule.add_time_off(
-                doctor=doctor,
-                starts_at=form.cleaned_data["starts_at"],
-                ends_at=form.cleaned_data["ends_at"],
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(
-                request, _("Time off added.") + " " + _result_message(result)
-            )
-            return redirect_after_post(request, reverse("appointments:availability"))
-        status = HTTPStatus.BAD_REQUEST
+            data = form.cleaned_data
+            try:
+                taken = services.add_time_off(
+                    user=request.user,
+                    doctor=doctor,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    reason=data["reason"],
+                    on_booked=data["on_booked"] or None,
+                    message=data["message"],
+                )
+            except (services.AffectsAppointments, services.MessageRequired) as error:
+                status = refuse(request, error, form)
+                affected = selectors.booked_during(
+                    doctor,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    now=timezone.now(),
+                )
+            else:
+                messages.success(
+                    request,
+                    " ".join(
+                        filter(
+                            None,
+                            [
+                                _("Time off added."),
+                                _taken_message(taken),
+                                _result_message(taken.regeneration),
+                            ],
+                        )
+                    ),
+                )
+                return redirect_after_post(
+                    request, reverse("appointments:availability")
+                )
+        else:
+            status = HTTPStatus.BAD_REQUEST
     else:
         form = TimeOffForm(zone=zone)
     context = {
         "form": form,
         "doctor_zone": zone,
+        "affected": selectors.with_patient_facts(
+            affected, today=selectors.practice_today(doctor, timezone.now())
+        ),
         "breadcrumbs": [
             (_("Availability"), reverse("appointments:availability")),
             (_("Add time off"), ""),
         ],
     }
     return render(request, "appointments/time_off_form.html", context, status=status)
+
+
+@approved_doctor_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def sick_day(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
+    """ "I'm sick today": lists the visits left today, then (POST) takes the rest
+    of the day off and cancels them with the message, telling each patient."""
+    status = HTTPStatus.OK
+    default_message = _(
+        "%(doctor)s is unwell today and cannot see patients. We are sorry: "
+        "please book another time."
+    ) % {"doctor": doctor.display_name}
+    form = SickDayForm(request.POST or None, initial={"message": default_message})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                taken = services.sick_day(
+                    user=request.user,
+                    doctor=doctor,
+                    message=form.cleaned_data["message"],
+                )
+            except services.MessageRequired as error:
+                status = refuse(request, error, form)
+            else:
+                messages.success(
+                    request,
+                    " ".join(
+                        filter(
+                            None,
+                            [
+                                _("The rest of today is time off."),
+                                _taken_message(taken),
+                            ],
+                        )
+                    ),
+                )
+                return redirect_after_post(request, reverse("appointments:doctor_list"))
+        else:
+            status = HTTPStatus.BAD_REQUEST
+    now = timezone.now()
+    today = selectors.practice_today(doctor, now)
+    affected = selectors.booked_during(
+        doctor,
+        starts_at=now,
+        ends_at=selectors.local_midnight(today + dt.timedelta(days=1), doctor.zone),
+        now=now,
+    )
+    context = {
+        "form": form,
+        "affected": selectors.with_patient_facts(affected, today=today),
+        "doctor_zone": doctor.zone,
+        "breadcrumbs": [
+            (_("Today"), reverse("appointments:doctor_list")),
+            (_("I'm sick today"), ""),
+        ],
+    }
+    return render(request, "appointments/sick_day.html", context, status=status)
 
 
 @approved_doctor_required
@@ -203,6 +313,12 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
     first_day = selectors.week_start(day or now.astimezone(zone).date())
     grid = selectors.doctor_week(doctor=doctor, first_day=first_day, zone=zone, now=now)
+    for day_ in grid.days:
+        for slot in day_.slots:
+            if slot.appointment is not None:
+                slot.appointment.actions = services.allowed_actions(
+                    slot.appointment, user=request.user, now=now
+                )
     context = {
         "doctor": doctor,
         "grid": grid,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import dateformat
 
 from accounts.models import User
@@ -75,6 +75,146 @@ def doctor_appointments(
     )
 
 
+def booked_during(
+    doctor: DoctorProfile, *, starts_at: dt.datetime, ends_at: dt.datetime, now
+) -> list[Appointment]:
+    """The doctor's pending or confirmed visits that overlap [starts_at, ends_at)
+    and have not started at `now` (a visit under way is the doctor's to finish):
+    what time off over that period would affect. One query."""
+    return list(
+        Appointment.objects.active()
+        .filter(
+            doctor=doctor,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+            starts_at__gt=now,
+        )
+        .select_related("patient")
+        .order_by("starts_at", "id")
+    )
+
+
+def no_show_counts(patient_ids) -> dict[int, int]:
+    """How many visits each of these patients missed (marked no-show), ever: what
+    the doctor and the desk see beside a name. One query for a whole page."""
+    return dict(
+        Appointment.objects.no_shows()
+        .filter(patient_id__in=set(patient_ids))
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+
+
+def age_on(born: dt.date | None, day: dt.date) -> int | None:
+    """Full years from `born` to `day` (None when the birth date is unknown)."""
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def with_patient_facts(
+    appointments: list[Appointment], *, today: dt.date
+) -> list[Appointment]:
+    """Give each appointment (with `patient` loaded) what the doctor sees beside
+    the name: `patient_age` on `today` and `patient_no_shows`. One query."""
+    counts = no_show_counts(a.patient_id for a in appointments)
+    for appointment in appointments:
+        appointment.patient_age = age_on(appointment.patient.date_of_birth, today)
+        appointment.patient_no_shows = counts.get(appointment.patient_id, 0)
+    return appointments
+
+
+@dataclass
+class AgendaEntry:
+    """One line of the doctor's day: a visit, a free or held time, or time off."""
+
+    kind: str  # "appointment", "free", "held" or "time_off"
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    appointment: Appointment | None = None
+    note: str = ""  # the time off's reason
+    past: bool = False
+
+
+@dataclass
+class Agenda:
+    day: dt.date
+    entries: list[AgendaEntry]
+    zone: ZoneInfo
+
+    @property
+    def previous_day(self) -> dt.date:
+        return self.day - dt.timedelta(days=1)
+
+    @property
+    def next_day(self) -> dt.date:
+        return self.day + dt.timedelta(days=1)
+
+    @property
+    def appointments(self) -> list[Appointment]:
+        return [e.appointment for e in self.entries if e.appointment is not None]
+
+    @property
+    def time_off(self) -> list[AgendaEntry]:
+        return [e for e in self.entries if e.kind == "time_off"]
+
+
+def doctor_agenda(doctor: DoctorProfile, day: dt.date, *, now: dt.datetime) -> Agenda:
+    """The doctor's `day` at the practice in time order: every appointment (with
+    the patient, their age and past no-shows), the free and held times between
+    them (on the schedule), and the time off that covers part of it. Four
+    queries."""
+    zone = doctor.zone
+    start = local_midnight(day, zone)
+    end = local_midnight(day + dt.timedelta(days=1), zone)
+    appointments = list(doctor_day(doctor, day).select_related("patient"))
+    for appointment in appointments:
+        appointment.doctor = doctor  # for allowed_actions, without a join
+    with_patient_facts(appointments, today=now.astimezone(zone).date())
+    entries = [
+        AgendaEntry(
+            "appointment",
+            a.starts_at,
+            a.ends_at,
+            appointment=a,
+            past=a.ends_at <= now,
+        )
+        for a in appointments
+    ]
+    open_slots = (
+        # A slot left outside the hours (in time off, after a cancellation) is
+        # offered to nobody: not a free time.
+        Slot.objects.filter(
+            doctor=doctor,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            is_booked=False,
+            outside_schedule=False,
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at", "held_until")
+    )
+    for starts_at, ends_at, held_until in open_slots:
+        held = held_until is not None and held_until > now
+        entries.append(
+            AgendaEntry(
+                "held" if held else "free", starts_at, ends_at, past=ends_at <= now
+            )
+        )
+    for starts_at, ends_at, reason in TimeOff.objects.filter(
+        doctor=doctor, starts_at__lt=end, ends_at__gt=start
+    ).values_list("starts_at", "ends_at", "reason"):
+        entries.append(
+            AgendaEntry(
+                "time_off", starts_at, ends_at, note=reason, past=ends_at <= now
+            )
+        )
+    # Time off first at an equal start: it explains what follows.
+    entries.sort(key=lambda e: (e.starts_at, e.kind != "time_off"))
+    return Agenda(day=day, entries=entries, zone=zone)
+
+
 # --- The doctor's week grid -------------------------------------------------------
 
 
@@ -89,6 +229,8 @@ class SlotCell:
     held_until: dt.datetime | None
     outside_schedule: bool
     in_time_off: bool
+    # The visit in a booked slot (not a cancelled one), with the patient's facts.
+    appointment: Appointment | None = None
 
 
 @dataclass
@@ -142,7 +284,8 @@ def doctor_week(
     """Every slot of the doctor in the 7 days from `first_day` (local to `zone`),
     with its state (free, held by an unexpired hold, booked), whether it is flagged
     outside the hours, and whether it lies in time off; plus the time off periods
-    of each day. Two queries."""
+    of each day; each booked slot with its visit, the patient's age and past
+    no-shows. Four queries."""
     start = local_midnight(first_day, zone)
     end = local_midnight(first_day + dt.timedelta(days=DAYS_SHOWN), zone)
     time_off = [
@@ -166,6 +309,17 @@ def doctor_week(
     ).values_list(
         "pk", "starts_at", "ends_at", "is_booked", "held_until", "outside_schedule"
     )
+    visits = list(
+        Appointment.objects.filter(
+            doctor=doctor, starts_at__gte=start, starts_at__lt=end
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+    )
+    for visit in visits:
+        visit.doctor = doctor  # for allowed_actions, without a join
+    with_patient_facts(visits, today=now.astimezone(doctor.zone).date())
+    visit_in = {visit.slot_id: visit for visit in visits}
     for pk, starts_at, ends_at, booked, held_until, outside in rows:
         if booked:
             state = "booked"
@@ -185,6 +339,7 @@ def doctor_week(
                 held_until=held_until if state == "held" else None,
                 outside_schedule=outside,
                 in_time_off=in_time_off,
+                appointment=visit_in.get(pk) if booked else None,
             )
         )
     return WeekGrid(first_day=first_day, days=list(days.values()), zone=zone)

@@ -9,7 +9,9 @@ that changes a slot ends by storing the doctor's next free slot
 inside the same transaction; their emails go out only once it commits.
 """
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
@@ -18,8 +20,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from doctors.models import DoctorProfile
 
-from . import notices
-from .models import Appointment, AppointmentEvent, Slot
+from . import notices, schedule, selectors
+from .models import Appointment, AppointmentEvent, Slot, TimeOff
 from .notices import format_for
 from .rules import (
     HOLD_DURATION,
@@ -27,11 +29,13 @@ from .rules import (
     PATIENT_CANCEL_CUTOFF,
     TRANSITIONS,
     ActionNotAllowed,
+    AffectsAppointments,
     AppointmentNotFound,
     BeyondHorizon,
     BookingError,
     BookingRefused,
     DoctorAway,
+    MessageRequired,
     NoticeTooShort,
     Overlap,
     OwnSlot,
@@ -48,6 +52,7 @@ from .rules import (
     check_transition,
     needs_reason,
     role_of,
+    time_off_refusal,
 )
 from .schedule import refresh_next_free
 
@@ -57,11 +62,13 @@ __all__ = [
     "MAX_ACTIVE_FUTURE_APPOINTMENTS",
     "PATIENT_CANCEL_CUTOFF",
     "ActionNotAllowed",
+    "AffectsAppointments",
     "AppointmentNotFound",
     "BeyondHorizon",
     "BookingError",
     "BookingRefused",
     "DoctorAway",
+    "MessageRequired",
     "NoticeTooShort",
     "Overlap",
     "OwnSlot",
@@ -72,7 +79,9 @@ __all__ = [
     "SlotUnavailable",
     "TooManyAppointments",
     "TooManyNoShows",
+    "TimeOffTaken",
     "TransitionRefused",
+    "add_time_off",
     "allowed_actions",
     "book",
     "cancel",
@@ -87,6 +96,7 @@ __all__ = [
     "release_hold",
     "reschedule",
     "role_of",
+    "sick_day",
 ]
 
 Status = Appointment.Status
@@ -291,9 +301,11 @@ def _transition(
     action: str,
     note: str = "",
     now: dt.datetime | None = None,
+    announce: bool = True,
 ) -> Appointment:
     """Move the appointment as `action` says in TRANSITIONS, under the locks, as a
-    compare-and-set; free a future slot it gives up; record and notify."""
+    compare-and-set; free a future slot it gives up; record and notify (unless
+    `announce` is off: the caller tells the people in its own words)."""
     now = now or timezone.now()
     slots, appointment = _lock_appointment(appointment_id)
     if role_of(user, appointment) is None:
@@ -321,9 +333,10 @@ def _transition(
         to_status=to_status,
         note=note.strip(),
     )
-    notices.transitioned(
-        appointment, role=role_of(user, appointment), from_status=from_status
-    )
+    if announce:
+        notices.transitioned(
+            appointment, role=role_of(user, appointment), from_status=from_status
+        )
     return appointment
 
 
@@ -489,6 +502,98 @@ def reschedule(
         appointment, role=role, old_starts_at=old_start, reason=reason.strip()
     )
     return appointment
+
+
+# --- Time off over booked visits ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeOffTaken:
+    time_off: TimeOff
+    regeneration: schedule.RegenerationResult
+    cancelled: list[Appointment] = dataclasses.field(default_factory=list)
+    kept: list[Appointment] = dataclasses.field(default_factory=list)
+
+
+@transaction.atomic
+def add_time_off(
+    *,
+    user: User,
+    doctor: DoctorProfile,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+    on_booked: str | None = None,
+    message: str = "",
+    now: dt.datetime | None = None,
+) -> TimeOffTaken:
+    """The doctor (or clinic staff for them) takes time off: the one door for it.
+
+    Booked visits it covers (pending or confirmed, not started yet) are never
+    passed over in silence: without `on_booked` ("cancel" or "keep") it raises
+    AffectsAppointments listing them. "cancel" cancels each with `message` (each
+    patient is told, with a link to the doctor's next free times; MessageRequired
+    without one), "keep" leaves them booked (flagged on the week). The doctor is
+    locked first and kept locked until the time off is stored, so a booking made
+    meanwhile either comes before (and is in the list) or after (and the time off
+    refuses it). Raises ActionNotAllowed for anyone but the doctor and staff."""
+    now = now or timezone.now()
+    if user.pk != doctor.user_id and not user.is_staff:
+        raise ActionNotAllowed
+    DoctorProfile.objects.lock([doctor.pk])
+    affected = selectors.booked_during(
+        doctor, starts_at=starts_at, ends_at=ends_at, now=now
+    )
+    refusal = time_off_refusal(affected, on_booked=on_booked, message=message)
+    if refusal:
+        raise refusal
+    cancelled = []
+    if on_booked == "cancel":
+        for appointment in affected:
+            appointment = _transition(
+                appointment_id=appointment.pk,
+                user=user,
+                action="cancel",
+                note=message,
+                now=now,
+                announce=False,
+            )
+            notices.cancelled_for_time_off(appointment, role=role_of(user, appointment))
+            cancelled.append(appointment)
+    time_off, result = schedule.add_time_off(
+        doctor=doctor,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason,
+        keep_booked=True,
+        now=now,
+    )
+    return TimeOffTaken(
+        time_off=time_off,
+        regeneration=result,
+        cancelled=cancelled,
+        kept=affected if on_booked == "keep" else [],
+    )
+
+
+def sick_day(
+    *, user: User, doctor: DoctorProfile, message: str, now: dt.datetime | None = None
+) -> TimeOffTaken:
+    """ "I'm sick today": time off from now to the end of the day at the practice,
+    every visit left in it cancelled with `message` and its patient told.
+    Raises MessageRequired when there are visits and no message."""
+    now = now or timezone.now()
+    tomorrow = now.astimezone(doctor.zone).date() + dt.timedelta(days=1)
+    return add_time_off(
+        user=user,
+        doctor=doctor,
+        starts_at=now,
+        ends_at=selectors.local_midnight(tomorrow, doctor.zone),
+        reason=_("Sick day"),
+        on_booked="cancel",
+        message=message,
+        now=now,
+    )
 
 
 def close_past_appointments(*, now: dt.datetime | None = None) -> dict[str, int]:

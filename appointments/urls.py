@@ -22,6 +22,7 @@ urlpatterns: list = [
         name="time_off_delete",
     ),
     path("doctors/me/schedule/", schedule_views.schedule_week, name="schedule_week"),
+    path("doctors/me/sick-day/", schedule_views.sick_day, name="sick_day"),
     path(
         "doctors/<slug:slug>/slots/",
         schedule_views.doctor_slots,
@@ -38,6 +39,7 @@ urlpatterns: list = [
     path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("appointments/<int:pk>/accept/", views.accept, name="accept"),
     path("appointments/<int:pk>/complete/", views.complete, name="complete"),
+    path("appointments/<int:pk>/no-show/", views.no_show, name="no_show"),
     path(
         "doctors/me/appointments/",
         views.doctor_appointment_list,

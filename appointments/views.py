@@ -203,6 +203,10 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     _with_actions([appointment], request.user, now)
     is_doctor = appointment.doctor.user_id == request.user.pk
+    if is_doctor:
+        selectors.with_patient_facts(
+            [appointment], today=selectors.practice_today(appointment.doctor, now)
+        )
     context = {
         "appointment": appointment,
         "is_doctor": is_doctor,
@@ -293,10 +297,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @booking_ratelimit
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    """Pick another free time of the same doctor."""
-    appointment = get_object_or_404(
-        _with_people(Appointment.objects.filter(patient=request.user)), pk=pk
-    )
+    """Pick another free time of the same doctor: the patient their own visit, the
+    doctor one of theirs (with a message the patient reads)."""
+    appointment = get_object_or_404(_appointments(request.user), pk=pk)
+    is_doctor = appointment.doctor.user_id == request.user.pk
     form, status = RescheduleForm(request.POST or None), HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
@@ -305,25 +309,33 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     user=request.user,
                     appointment_id=appointment.pk,
                     new_slot_id=form.cleaned_data["slot"],
+                    reason=form.cleaned_data["reason"] if is_doctor else "",
                 )
             except (services.BookingError, services.TransitionRefused) as error:
                 status = refuse(request, error, form)
             else:
-                messages.success(request, _("Appointment moved."))
+                moved = _("Appointment moved.")
+                if is_doctor:
+                    moved = _("Appointment moved; %(patient)s has been told.") % {
+                        "patient": appointment.patient.full_name
+                    }
+                messages.success(request, moved)
                 return redirect_after_post(request, appointment.get_absolute_url())
         else:
             status = HTTPStatus.BAD_REQUEST
     now = timezone.now()
+    list_url = reverse("appointments:doctor_list" if is_doctor else "appointments:list")
     context = {
         "appointment": appointment,
         "form": form,
+        "is_doctor": is_doctor,
         "days": selectors.reschedule_choices(
             appointment, zone=timezone.get_current_timezone(), now=now
         ),
         "can_reschedule": "reschedule"
         in services.allowed_actions(appointment, user=request.user, now=now),
         "breadcrumbs": [
-            (_("Appointments"), reverse("appointments:list")),
+            (_("Appointments"), list_url),
             (
                 services.format_for(request.user, appointment.starts_at),
                 appointment.get_absolute_url(),
@@ -341,13 +353,18 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 DONE_MESSAGES = {
     "confirm": _lazy("Appointment confirmed; %(patient)s has been told."),
     "complete": _lazy("Visit marked as completed."),
+    "no_show": _lazy("%(patient)s marked as a no-show."),
 }
 
 
 def _doctor_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One button on the doctor's list or an appointment: the service decides."""
     appointment = get_object_or_404(_appointments(request.user), pk=pk)
-    change = {"confirm": services.confirm, "complete": services.complete}[action]
+    change = {
+        "confirm": services.confirm,
+        "complete": services.complete,
+        "no_show": services.mark_no_show,
+    }[action]
     try:
         change(user=request.user, appointment_id=appointment.pk)
     except services.TransitionRefused as error:
@@ -378,30 +395,67 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@change_ratelimit
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """The doctor records that the patient did not come (once the visit started)."""
+    return _doctor_action(request, pk, "no_show")
+
+
+def _day_param(request: HttpRequest) -> dt.date | None:
+    """?day=YYYY-MM-DD, or None when absent; ValueError when malformed."""
+    raw = request.GET.get("day", "").strip()
+    if not raw:
+        return None
+    day = dt.date.fromisoformat(raw)
+    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+        raise ValueError(raw)
+    return day
+
+
+@login_required
 def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
-    """The doctor's day: today (at the practice), upcoming (pending first), past."""
+    """The doctor's day (today at the practice, or ?day=: every visit with the
+    patient, the free and held times between, time off), upcoming (pending
+    first), past."""
     profile = DoctorProfile.objects.approved_of(request.user).first()
     if profile is None:
         raise PermissionDenied
     now = timezone.now()
     tab = request.GET.get("tab")
     tab = tab if tab in selectors.DOCTOR_TABS else "today"
-    theirs = _with_people(selectors.doctor_appointments(profile, tab=tab, now=now))
-    page = Paginator(theirs, PER_PAGE).get_page(request.GET.get("page"))
+    today = selectors.practice_today(profile, now)
     context = {
         "tab": tab,
         "tabs": [
-            ("today", _("Today")),
+            ("today", _("Day")),
             ("upcoming", _("Upcoming")),
             ("past", _("Past")),
         ],
-        "today": selectors.practice_today(profile, now),
-        "page_obj": page,
-        "appointments": _with_actions(page.object_list, request.user, now),
+        "today": today,
+        "doctor_zone": profile.zone,
         "pending_count": Appointment.objects.filter(
             doctor=profile, status=Status.PENDING, starts_at__gte=now
         ).count(),
     }
+    if tab == "today":
+        try:
+            day = _day_param(request) or today
+        except ValueError:
+            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        agenda = selectors.doctor_agenda(profile, day, now=now)
+        _with_actions(agenda.appointments, request.user, now)
+        context.update(agenda=agenda, appointments=agenda.appointments)
+    else:
+        theirs = selectors.doctor_appointments(profile, tab=tab, now=now)
+        page = Paginator(
+            theirs.select_related("doctor__user", "patient"), PER_PAGE
+        ).get_page(request.GET.get("page"))
+        appointments = selectors.with_patient_facts(list(page.object_list), today=today)
+        context.update(
+            page_obj=page,
+            appointments=_with_actions(appointments, request.user, now),
+        )
     template = template_for(
         request,
         "appointments/doctor_appointment_list.html",

@@ -44,6 +44,12 @@ class ExceptionHandler(StandardExceptionHandler):
         converted.status_code = exc.status
         return converted
 
+    def format_exception(self, exc: exceptions.APIException) -> dict:
+        data = super().format_exception(exc)
+        if isinstance(self.exc, Refusal) and self.exc.extra:
+            data.update(self.exc.extra)
+        return data
+
 
 # The services that define the refusals, imported before their codes are listed.
 REFUSING_SERVICES = (appointments.services, doctors.services, reviews.services)

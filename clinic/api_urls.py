@@ -87,6 +87,7 @@ v1 = [
             ("decline", appointments_api.DeclineView),
             ("cancel", appointments_api.CancelView),
             ("complete", appointments_api.CompleteView),
+            ("no-show", appointments_api.NoShowView),
             ("reschedule", appointments_api.RescheduleView),
             ("ics", appointments_api.CalendarFileView),
         ]

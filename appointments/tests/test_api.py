@@ -299,8 +299,11 @@ def test_rescheduling(patient, doctor):
     assert response.status_code == HTTPStatus.OK
     assert dt.datetime.fromisoformat(response.json()["starts_at"]) == new.starts_at
     assert api.post(url, {}).status_code == HTTPStatus.BAD_REQUEST
-    # Only the patient moves it.
-    assert ApiClient(doctor.user).post(url, {"slot": new.pk}).status_code == 404
+    # The doctor may move it too (to the time it already has: refused); another
+    # doctor never sees it.
+    assert ApiClient(doctor.user).post(url, {"slot": new.pk}).status_code == 409
+    other = DoctorProfileFactory()
+    assert ApiClient(other.user).post(url, {"slot": new.pk}).status_code == 404
 
 
 # --- A doctor's schedule ------------------------------------------------------

@@ -75,7 +75,7 @@ EXPECTED = {
     "detail": {"patient": 200, "doctor": 200, "staff": 404, "other": 404},
     "ics": {"patient": 200, "doctor": 200, "staff": 404, "other": 404},
     "cancel": {"patient": 200, "doctor": 200, "staff": 404, "other": 404},
-    "reschedule": {"patient": 200, "doctor": 404, "staff": 404, "other": 404},
+    "reschedule": {"patient": 200, "doctor": 200, "staff": 404, "other": 404},
     "accept": {"patient": 403, "doctor": 302, "staff": 404, "other": 404},
     "complete": {"patient": 403, "doctor": 302, "staff": 404, "other": 404},
     "hold": {"patient": 302, "doctor": 400, "staff": 302, "other": 302},
@@ -452,7 +452,7 @@ def test_doctor_list_today_and_past(doctor_client, doctor):
 
 def test_doctor_list_empty_state(doctor_client):
     response = doctor_client.get(reverse("appointments:doctor_list"))
-    assert "No appointments today." in response.content.decode()
+    assert "No appointments or free times today." in response.content.decode()
 
 
 @pytest.mark.parametrize("count", [1, 12])
