@@ -19,7 +19,7 @@ from accounts.models import User
 from doctors.models import DoctorProfile
 
 from . import notices
-from .models import Appointment, AppointmentEvent, Slot
+from .models import Appointment, AppointmentEvent, SentReminder, Slot
 from .notices import format_for
 from .rules import (
     HOLD_DURATION,
@@ -118,7 +118,7 @@ def _free_slot(slot: Slot, *, now: dt.datetime) -> None:
     offer (`outside_schedule`) until the hours cover it again."""
     if slot.starts_at > now:
         Slot.objects.filter(pk=slot.pk).update(
-            is_booked=False, held_by=None, held_until=None
+            is_booked=False, held_by=None, held_until=None, freed_at=now
         )
 
 
@@ -230,6 +230,7 @@ def book(
                 ends_at=slot.ends_at,
                 reason=reason,
                 status=status,
+                time_set_at=now,
             )
     except IntegrityError:
         raise SlotUnavailable from None
@@ -461,12 +462,16 @@ def reschedule(
                 ends_at=new_slot.ends_at,
                 status=to_status,
                 reminder_sent_at=None,
+                time_set_at=now,
+                attendance_confirmed_at=None,
                 updated_at=timezone.now(),
             )
     except IntegrityError:
         raise SlotUnavailable from None
     if not updated:
         raise TransitionRefused
+    # Reminders (and the pending notice) are due again, for the new time.
+    SentReminder.objects.filter(appointment_id=appointment.pk).delete()
     Slot.objects.filter(pk=new_slot.pk).update(
         is_booked=True, held_by=None, held_until=None
     )
