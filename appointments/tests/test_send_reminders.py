@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.urls import reverse
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments import reminders, services
