@@ -46,6 +46,8 @@ EXAMPLE = {
 class WaitlistView(APIView):
     """My waitlist requests that still wait, in the order I joined."""
 
+    conflict_methods = ("POST",)  # already waiting for that doctor
+
     @extend_schema(
         summary="My waitlist",
         responses={200: WaitlistRequestSerializer(many=True)},
