@@ -12,7 +12,7 @@ from accounts.admin_actions import ask_for_reason
 
 from . import desk, services
 from .forms import CancelForm
-from .models import Appointment, AppointmentEvent
+from .models import Appointment, AppointmentEvent, WaitlistRequest
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -210,3 +210,18 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 # Weekly hours, time off and slots: their own module (the schedule helpers).
 from . import schedule_admin  # noqa: E402, F401
+
+
+@admin.register(WaitlistRequest)
+class WaitlistRequestAdmin(admin.ModelAdmin):
+    """Who waits for which doctor; patients join and leave on their own pages."""
+
+    list_display = ("patient", "doctor", "until", "created_at", "ended_at")
+    list_filter = (("doctor", admin.RelatedOnlyFieldListFilter), "until")
+    search_fields = ("patient__email", "patient__full_name", "doctor__slug")
+    list_select_related = ("patient", "doctor__user")
+    raw_id_fields = ("patient", "doctor")
+    readonly_fields = ("patient", "doctor", "until", "created_at", "ended_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

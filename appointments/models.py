@@ -1,9 +1,10 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import DoctorProfile
@@ -154,6 +155,10 @@ class Slot(models.Model):
     held_until = models.DateTimeField(_("held until"), null=True, blank=True)
     # Set by regeneration when a booked or held slot no longer fits the hours.
     outside_schedule = models.BooleanField(_("outside the weekly hours"), default=False)
+    # When the slot last became free for others: created by regeneration, or
+    # given back by a cancelled or moved visit. The waitlist tells patients who
+    # joined before it.
+    freed_at = models.DateTimeField(_("freed at"), null=True, blank=True)
 
     objects = SlotQuerySet.as_manager()
 
@@ -268,6 +273,13 @@ class Appointment(models.Model):
     reminder_sent_at = models.DateTimeField(
         _("reminder sent at"), null=True, blank=True
     )
+    # When the visit got its current time (booked, or moved): a reminder whose
+    # moment had passed by then is not sent.
+    time_set_at = models.DateTimeField(_("time set at"), default=timezone.now)
+    # The patient said (through the reminder's link) that they will come.
+    attendance_confirmed_at = models.DateTimeField(
+        _("attendance confirmed at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -349,3 +361,186 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class SentReminder(models.Model):
+    """One reminder sent for one appointment: its unique constraint is what makes
+    each reminder go out exactly once, however many `send_reminders` run at once.
+    Rescheduling deletes an appointment's rows, so the new time is reminded."""
+
+    class Kind(models.TextChoices):
+        BEFORE_VISIT = "before_visit", _("Before the visit")
+        STILL_PENDING = "still_pending", _("Booking still pending")
+
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="sent_reminders",
+        verbose_name=_("appointment"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # Before the visit: how long before its start; still pending: how long after
+    # the booking.
+    offset = models.DurationField(_("offset"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["sent_at"]
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "offset"],
+                name="one_reminder_per_appointment_kind_offset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.kind} {self.offset}"
+
+
+class UsedLink(models.Model):
+    """A one-click link (from a reminder email) that was used: refused next time.
+
+    Stores the SHA-256 of the signed token, never the token."""
+
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    used_at = models.DateTimeField(_("used at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used link")
+        verbose_name_plural = _("used links")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
+class DateOverride(models.Model):
+    """Different hours on one date, in the doctor's zone: its windows replace the
+    weekday's weekly windows on that date (none: closed that day)."""
+
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="date_overrides",
+        verbose_name=_("doctor"),
+    )
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("date override")
+        verbose_name_plural = _("date overrides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "date"], name="one_override_per_doctor_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor}: {self.date:%Y-%m-%d}"
+
+
+class DateOverrideWindow(models.Model):
+    override = models.ForeignKey(
+        DateOverride,
+        on_delete=models.CASCADE,
+        related_name="windows",
+        verbose_name=_("date override"),
+    )
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["start_time"]
+        verbose_name = _("window")
+        verbose_name_plural = _("windows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="override_window_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class WaitlistRequestQuerySet(models.QuerySet):
+    def active(self, today: "date") -> "WaitlistRequestQuerySet":
+        """Requests still waiting on local date `today`: not ended, their date not
+        passed, and their patient has not booked with that doctor since joining."""
+        booked_since = Appointment.objects.filter(
+            patient=OuterRef("patient"),
+            doctor=OuterRef("doctor"),
+            created_at__gte=OuterRef("created_at"),
+        )
+        return self.filter(ended_at__isnull=True, until__gte=today).exclude(
+            Exists(booked_since)
+        )
+
+
+class WaitlistRequest(models.Model):
+    """A patient asks to hear when a time with a doctor frees up before `until`."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="waitlist_requests",
+        verbose_name=_("patient"),
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="waitlist_requests",
+        verbose_name=_("doctor"),
+    )
+    until = models.DateField(_("until"))
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = WaitlistRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("waitlist request")
+        verbose_name_plural = _("waitlist requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "doctor"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_waitlist_request_per_doctor",
+            ),
+        ]
+        indexes = [models.Index(fields=["doctor", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} waits for {self.doctor} until {self.until}"
+
+
+class WaitlistNotice(models.Model):
+    """A waiting patient was told about a free slot: at most once per slot."""
+
+    request = models.ForeignKey(
+        WaitlistRequest,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        verbose_name=_("waitlist request"),
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.CASCADE, related_name="+", verbose_name=_("slot")
+    )
+    created_at = models.DateTimeField(_("told at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("waitlist notice")
+        verbose_name_plural = _("waitlist notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "slot"], name="one_waitlist_notice_per_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} told of slot {self.slot_id}"

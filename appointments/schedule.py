@@ -9,7 +9,7 @@ regeneration flags them `outside_schedule` when they no longer fit.
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from doctors.models import DoctorProfile
 
-from .models import Appointment, Slot, TimeOff, WeeklyAvailability
+from .models import (
+    Appointment,
+    DateOverride,
+    DateOverrideWindow,
+    Slot,
+    TimeOff,
+    WeeklyAvailability,
+)
 from .rules import AffectsAppointments
 from .selectors import booked_during
 
@@ -90,21 +97,47 @@ def _overlaps_any(intervals: Sequence[Interval], start, end) -> bool:
     return any(a < end and start < b for a, b in intervals)
 
 
+# A date's own windows ((start, end) wall times), replacing its weekday's.
+Overrides = Mapping[dt.date, Sequence[tuple[dt.time, dt.time]]]
+
+
+def _windows_by_day(
+    windows: Iterable[Window], overrides: Overrides | None
+) -> Callable[[dt.date], Sequence[Window]]:
+    """A function giving the windows of one local date: the date override's when
+    there is one, else the weekday's weekly windows."""
+    by_weekday: dict[int, list[Window]] = {}
+    for window in windows:
+        by_weekday.setdefault(window.weekday, []).append(window)
+    overrides = overrides or {}
+
+    def windows_on(day: dt.date) -> Sequence[Window]:
+        if day in overrides:
+            return [
+                Window(day.weekday(), start, end)
+                for start, end in sorted(overrides[day])
+            ]
+        return by_weekday.get(day.weekday(), ())
+
+    return windows_on
+
+
 def working_intervals(
     *,
     windows: Iterable[Window],
     zone: ZoneInfo,
     first_day: dt.date,
     last_day: dt.date,
+    overrides: Overrides | None = None,
 ) -> list[Interval]:
-    """The working windows between two local dates (inclusive) as UTC intervals."""
-    by_weekday: dict[int, list[Window]] = {}
-    for window in windows:
-        by_weekday.setdefault(window.weekday, []).append(window)
+    """The working windows between two local dates (inclusive) as UTC intervals.
+
+    On a date in `overrides`, its windows replace the weekday's."""
+    windows_on = _windows_by_day(windows, overrides)
     intervals = []
     day = first_day
     while day <= last_day:
-        for window in by_weekday.get(day.weekday(), ()):
+        for window in windows_on(day):
             intervals.append(
                 (
                     wall_instant(day, window.start_time, zone),
@@ -125,6 +158,7 @@ def desired_slots(
     slot_minutes: int,
     buffer_minutes: int,
     time_off: Sequence[Interval] = (),
+    overrides: Overrides | None = None,
 ) -> list[Interval]:
     """The slots the weekly windows give between two local dates (inclusive).
 
@@ -135,19 +169,19 @@ def desired_slots(
     that reading gives. A slot running across the jump ends later on the wall
     clock than its length says, so a start that would fall inside it (or its
     buffer) is left out; in the repeated fall-back hour each wall time gives one
-    slot, never two at one instant. Slots overlapping time off are left out."""
+    slot, never two at one instant. Slots overlapping time off are left out. On
+    a date in `overrides` (date overrides), its windows replace the weekday's
+    (none: closed that day)."""
     length = dt.timedelta(minutes=slot_minutes)
     buffer = dt.timedelta(minutes=buffer_minutes)
     step = length + buffer
-    by_weekday: dict[int, list[Window]] = {}
-    for window in windows:
-        by_weekday.setdefault(window.weekday, []).append(window)
+    windows_on = _windows_by_day(windows, overrides)
     time_off = sorted(time_off)
     seen: set[dt.datetime] = set()
     slots: list[Interval] = []
     day = first_day
     while day <= last_day:
-        for window in by_weekday.get(day.weekday(), ()):
+        for window in windows_on(day):
             earliest = wall_instant(day, window.start_time, zone)
             window_end = wall_instant(day, window.end_time, zone)
             wall = dt.datetime.combine(day, window.start_time)
@@ -180,12 +214,28 @@ def _windows_of(doctor: DoctorProfile) -> list[Window]:
     ]
 
 
+def _overrides_of(doctor: DoctorProfile, *, first_day: dt.date) -> Overrides:
+    """The doctor's date overrides from `first_day` on: {date: [(start, end)]},
+    an empty list for a closed day."""
+    overrides: dict[dt.date, list[tuple[dt.time, dt.time]]] = {
+        day: []
+        for day in DateOverride.objects.filter(
+            doctor=doctor, date__gte=first_day
+        ).values_list("date", flat=True)
+    }
+    for day, start, end in DateOverrideWindow.objects.filter(
+        override__doctor=doctor, override__date__gte=first_day
+    ).values_list("override__date", "start_time", "end_time"):
+        overrides[day].append((start, end))
+    return overrides
+
+
 @transaction.atomic
 def regenerate_slots(
     *, doctor: DoctorProfile, now: dt.datetime | None = None
 ) -> RegenerationResult:
-    """Bring the doctor's future slots in line with their windows, settings and
-    time off, up to the end of the local day their booking horizon reaches.
+    """Bring the doctor's future slots in line with their windows, date overrides,
+    settings and time off, up to the end of the local day their booking horizon reaches.
 
     One transaction with the doctor's row locked, so regenerations of one doctor
     run one after another. Idempotent. Slots that started before `now` are never
@@ -235,6 +285,7 @@ def regenerate_slots(
             "starts_at", "ends_at"
         )
     )
+    overrides = _overrides_of(doctor, first_day=first_day)
     desired = desired_slots(
         windows=windows,
         zone=zone,
@@ -243,6 +294,7 @@ def regenerate_slots(
         slot_minutes=doctor.slot_minutes,
         buffer_minutes=doctor.buffer_minutes,
         time_off=time_off,
+        overrides=overrides,
     )
 
     # Kept slots: flag those outside the hours or in time off (future ones only).
@@ -251,6 +303,7 @@ def regenerate_slots(
         zone=zone,
         first_day=first_day,
         last_day=max(last_kept_day, generate_until_day),
+        overrides=overrides,
     )
     to_flag, to_unflag = [], []
     for pk, start, end, flagged in kept:
@@ -304,7 +357,7 @@ def regenerate_slots(
                 if not _overlaps_any(survivors, start, end)
             ]
     if to_create:
-        _insert_slots(doctor.pk, to_create)
+        _insert_slots(doctor.pk, to_create, now=now)
     if to_flag:
         flagged += Slot.objects.filter(pk__in=to_flag).update(outside_schedule=True)
     if to_unflag:
@@ -368,8 +421,9 @@ def refresh_stale_next_free(
         after = doctor_ids[-1]
 
 
-def _insert_slots(doctor_id: int, slots: list[Interval]) -> None:
-    """Insert free slots, skipping any (doctor, start) that exists already.
+def _insert_slots(doctor_id: int, slots: list[Interval], *, now: dt.datetime) -> None:
+    """Insert free slots, skipping any (doctor, start) that exists already. They
+    are freed at `now` (the waitlist tells patients who joined before).
 
     On PostgreSQL one INSERT ... SELECT unnest(...) of two arrays: building model
     instances for bulk_create was most of a 60-day regeneration's CPU time."""
@@ -378,15 +432,19 @@ def _insert_slots(doctor_id: int, slots: list[Interval]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} "  # our own table name, never input
-                "(doctor_id, starts_at, ends_at, is_booked, outside_schedule) "
-                "SELECT %s, s, e, false, false "
+                "(doctor_id, starts_at, ends_at, is_booked, outside_schedule, "
+                "freed_at) "
+                "SELECT %s, s, e, false, false, %s "
                 "FROM unnest(%s::timestamptz[], %s::timestamptz[]) AS t(s, e) "
                 "ON CONFLICT (doctor_id, starts_at) DO NOTHING",
-                [doctor_id, [s for s, _ in slots], [e for _, e in slots]],
+                [doctor_id, now, [s for s, _ in slots], [e for _, e in slots]],
             )
         return
     Slot.objects.bulk_create(
-        (Slot(doctor_id=doctor_id, starts_at=s, ends_at=e) for s, e in slots),
+        (
+            Slot(doctor_id=doctor_id, starts_at=s, ends_at=e, freed_at=now)
+            for s, e in slots
+        ),
         batch_size=500,
         ignore_conflicts=True,
     )
@@ -558,4 +616,53 @@ def remove_time_off(
     deleted, _ = TimeOff.objects.filter(pk=time_off_id, doctor=doctor).delete()
     if not deleted:
         raise TimeOffNotFound
+    return regenerate_slots(doctor=doctor, now=now)
+
+
+# --- Date overrides ----------------------------------------------------------------
+
+
+class DateOverrideNotFound(Exception):
+    """The doctor has no override on that date."""
+
+
+@transaction.atomic
+def save_date_override(
+    *,
+    doctor: DoctorProfile,
+    date: dt.date,
+    windows: Sequence[tuple[dt.time, dt.time]],
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[DateOverride, RegenerationResult]:
+    """Set the doctor's hours on one local date (replacing any override it had):
+    `windows` replace the weekday's weekly windows on that date, none closes the
+    day. The weekly pattern is untouched. Regenerates; booked and held slots
+    stay, flagged when outside the new hours.
+
+    Precondition: windows end after they start and do not overlap (the form
+    checks this; a ValueError here is a programming error)."""
+    _check_windows([Window(date.weekday(), start, end) for start, end in windows])
+    DoctorProfile.objects.lock([doctor.pk])
+    override, _ = DateOverride.objects.update_or_create(
+        doctor=doctor, date=date, defaults={"note": note}
+    )
+    override.windows.all().delete()
+    DateOverrideWindow.objects.bulk_create(
+        DateOverrideWindow(override=override, start_time=start, end_time=end)
+        for start, end in windows
+    )
+    return override, regenerate_slots(doctor=doctor, now=now)
+
+
+@transaction.atomic
+def remove_date_override(
+    *, doctor: DoctorProfile, date: dt.date, now: dt.datetime | None = None
+) -> RegenerationResult:
+    """Drop the doctor's override on `date`: the weekly windows apply again.
+    Raises DateOverrideNotFound."""
+    DoctorProfile.objects.lock([doctor.pk])
+    deleted, _ = DateOverride.objects.filter(doctor=doctor, date=date).delete()
+    if not deleted:
+        raise DateOverrideNotFound
     return regenerate_slots(doctor=doctor, now=now)

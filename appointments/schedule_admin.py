@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import rules, schedule, selectors, services
-from .models import Slot, TimeOff, WeeklyAvailability
-from .schedule_forms import TimeOffForm, overlap_error
+from .models import (
+    DateOverride,
+    DateOverrideWindow,
+    Slot,
+    TimeOff,
+    WeeklyAvailability,
+)
+from .schedule_forms import TimeOffForm, date_overlap_error, overlap_error
 
 
 class RegenerateOnChange(admin.ModelAdmin):
@@ -137,6 +143,54 @@ class TimeOffAdmin(RegenerateOnChange):
             message=form.cleaned_data.get("message", ""),
         )
         obj.pk = taken.time_off.pk
+
+
+class DateOverrideWindowFormSet(forms.BaseInlineFormSet):
+    """The date's windows must not overlap: the doctor's page's rule and words."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("start_time")
+            and form.cleaned_data.get("end_time")
+        ]
+        windows = [
+            schedule.Window(0, f.cleaned_data["start_time"], f.cleaned_data["end_time"])
+            for f in kept
+        ]
+        for index, other in schedule.overlapping(windows).items():
+            kept[index].add_error("start_time", date_overlap_error(windows[other]))
+
+
+class DateOverrideWindowInline(admin.TabularInline):
+    model = DateOverrideWindow
+    formset = DateOverrideWindowFormSet
+    extra = 1
+
+
+@admin.register(DateOverride)
+class DateOverrideAdmin(RegenerateOnChange):
+    """A date's own hours (no windows: closed that day); saving regenerates."""
+
+    inlines = [DateOverrideWindowInline]
+    list_display = ("doctor", "date", "note")
+    list_filter = (("doctor", admin.RelatedOnlyFieldListFilter), "date")
+    search_fields = ("doctor__user__full_name", "doctor__slug", "note")
+    list_select_related = ("doctor__user",)
+    raw_id_fields = ("doctor",)
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # The windows are saved with the inlines: regenerate once they are.
+        super().save_related(request, form, formsets, change)
+        schedule.regenerate_slots(doctor=form.instance.doctor)
 
 
 @admin.register(Slot)

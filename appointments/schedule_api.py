@@ -7,9 +7,11 @@ TimeOffForm): the request serializers give the body its shape and the schema its
 fields, the forms say yes or no, so the API refuses what the page refuses, with
 the same message and code, at the field's path in the body."""
 
+import datetime as dt
 from http import HTTPStatus
 
 from django import forms
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.generics import ListAPIView
@@ -20,8 +22,8 @@ from rest_framework.views import APIView
 from accounts.api import form_errors, page_example, validated
 from doctors.models import DoctorProfile
 
-from . import schedule, services
-from .models import TimeOff, Weekday
+from . import schedule, schedule_forms, services
+from .models import DateOverride, TimeOff, Weekday
 from .rules import ON_BOOKED_CHOICES
 from .schedule_forms import BookingSettingsForm, TimeOffForm, WindowFormSet
 
@@ -388,5 +390,131 @@ class TimeOffDetailView(APIView):
         try:
             schedule.remove_time_off(doctor=doctor, time_off_id=pk)
         except schedule.TimeOffNotFound:
+            raise exceptions.NotFound() from None
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+# --- Date overrides -----------------------------------------------------------------
+
+
+class OverrideWindowSerializer(serializers.Serializer):
+    start_time = serializers.TimeField(format="%H:%M")
+    end_time = serializers.TimeField(format="%H:%M")
+
+
+class DateOverrideSerializer(serializers.Serializer):
+    """One date's own hours, in my time zone: `windows` replace the weekday's weekly
+    windows that date; `closed` with no windows takes no bookings that day."""
+
+    date = serializers.DateField()
+    closed = serializers.BooleanField(default=False)
+    windows = OverrideWindowSerializer(many=True, required=False, default=list)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+DATE_OVERRIDE_EXAMPLE = {
+    "date": "2026-12-24",
+    "closed": False,
+    "windows": [{"start_time": "09:00", "end_time": "12:00"}],
+    "note": "Christmas Eve: mornings only",
+}
+
+
+def _override_data(override) -> dict:
+    windows = [
+        {
+            "start_time": w.start_time.strftime("%H:%M"),
+            "end_time": w.end_time.strftime("%H:%M"),
+        }
+        for w in override.windows.all()
+    ]
+    return {
+        "date": override.date.isoformat(),
+        "closed": not windows,
+        "windows": windows,
+        "note": override.note,
+    }
+
+
+def _save_override(request: Request, doctor: DoctorProfile, body: dict):
+    """Validate an API body with the page's form and windows formset, and save."""
+    data = {
+        "date": body["date"],
+        "note": body["note"],
+        "windows-TOTAL_FORMS": len(body["windows"]),
+        "windows-INITIAL_FORMS": 0,
+    }
+    if body["closed"]:
+        data["closed"] = "on"
+    for index, window in enumerate(body["windows"]):
+        for name, value in window.items():
+            data[f"windows-{index}-{name}"] = value
+    form, formset = schedule_forms.override_forms(data, zone=doctor.zone)
+    if not schedule_forms.valid_override(form, formset):
+        detail = {}
+        for index, window_form in enumerate(formset.forms):
+            if window_form.errors:
+                detail.update(_errors_at(window_form, f"windows.{index}"))
+        if form.errors:
+            detail.update(form_errors(form).detail)
+        raise exceptions.ValidationError(detail)
+    override, _result = schedule.save_date_override(
+        doctor=doctor,
+        date=form.cleaned_data["date"],
+        windows=formset.times(),
+        note=form.cleaned_data["note"],
+    )
+    return override
+
+
+@extend_schema(tags=["my schedule"])
+class DateOverrideListView(APIView):
+    """My date overrides from today on (approved doctors), soonest first."""
+
+    permission_classes = [IsApprovedDoctor]
+
+    @extend_schema(
+        summary="My date overrides",
+        responses={200: DateOverrideSerializer(many=True)},
+        examples=[OpenApiExample("Christmas Eve", value=[DATE_OVERRIDE_EXAMPLE])],
+    )
+    def get(self, request: Request) -> Response:
+        doctor = my_doctor_profile(request)
+        today = timezone.now().astimezone(doctor.zone).date()
+        overrides = (
+            DateOverride.objects.filter(doctor=doctor, date__gte=today)
+            .prefetch_related("windows")
+            .order_by("date")
+        )
+        return Response([_override_data(o) for o in overrides])
+
+    @extend_schema(
+        summary="Set the hours of a date",
+        description="Creates the date's override, or replaces the one it has, then "
+        "regenerates the free slots (booked ones stay).",
+        request=DateOverrideSerializer,
+        responses={201: DateOverrideSerializer},
+        examples=[OpenApiExample("Christmas Eve", value=DATE_OVERRIDE_EXAMPLE)],
+    )
+    def post(self, request: Request) -> Response:
+        doctor = my_doctor_profile(request)
+        body = DateOverrideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        override = _save_override(request, doctor, body.validated_data)
+        return Response(_override_data(override), status=HTTPStatus.CREATED)
+
+
+@extend_schema(tags=["my schedule"])
+class DateOverrideDetailView(APIView):
+    permission_classes = [IsApprovedDoctor]
+
+    @extend_schema(summary="Remove the hours of a date", responses={204: None})
+    def delete(self, request: Request, day: str) -> Response:
+        doctor = my_doctor_profile(request)
+        try:
+            schedule.remove_date_override(
+                doctor=doctor, date=dt.date.fromisoformat(day)
+            )
+        except (ValueError, schedule.DateOverrideNotFound):
             raise exceptions.NotFound() from None
         return Response(status=HTTPStatus.NO_CONTENT)

@@ -100,8 +100,11 @@ class BaseWindowFormSet(forms.BaseFormSet):
         windows = [self._window(form) for form in forms_kept]
         for index, other in overlapping(windows).items():
             form = forms_kept[index]
-            form.add_error("start_time", overlap_error(windows[other]))
+            form.add_error("start_time", self.overlap_error(windows[other]))
             form.mark_invalid()
+
+    def overlap_error(self, earlier: Window) -> forms.ValidationError:
+        return overlap_error(earlier)
 
     def _kept_forms(self) -> list[forms.Form]:
         """Forms filled in and not marked for removal."""
@@ -319,3 +322,138 @@ class SickDayForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX}),
         help_text=_("Each patient reads it, with a link to your next free times."),
     )
+
+
+# --- Date overrides: one date's own hours ------------------------------------------
+
+
+def date_overlap_error(earlier: Window) -> forms.ValidationError:
+    """The refusal of a date's window overlapping `earlier` (same day)."""
+    return forms.ValidationError(
+        _("Overlaps %(start)s–%(end)s: windows on one day must not overlap."),
+        code="overlap",
+        params={
+            "start": earlier.start_time.strftime("%H:%M"),
+            "end": earlier.end_time.strftime("%H:%M"),
+        },
+    )
+
+
+class OverrideWindowForm(WindowForm):
+    """A window of one date: the weekly window's form without the weekday."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["weekday"]
+
+
+class BaseOverrideWindowFormSet(BaseWindowFormSet):
+    """The weekly windows' formset and overlap rule, for the windows of one date
+    (all on one day)."""
+
+    @staticmethod
+    def _window(form: forms.Form) -> Window:
+        data = form.cleaned_data
+        return Window(0, data["start_time"], data["end_time"])
+
+    def overlap_error(self, earlier: Window) -> forms.ValidationError:
+        return date_overlap_error(earlier)
+
+    def times(self) -> list[tuple[dt.time, dt.time]]:
+        """The (start, end) of each window kept, after is_valid()."""
+        return [(w.start_time, w.end_time) for w in self.windows()]
+
+
+OverrideWindowFormSet = forms.formset_factory(
+    OverrideWindowForm,
+    formset=BaseOverrideWindowFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=10,
+    validate_max=True,
+    absolute_max=10,
+)
+
+
+class DateOverrideForm(MarkInvalidMixin, forms.Form):
+    """The date, and whether the practice is closed that day; the windows come
+    from an OverrideWindowFormSet checked with it (`check_windows`)."""
+
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    closed = forms.BooleanField(
+        label=_("Closed all day"),
+        required=False,
+        help_text=_("Tick to take no bookings that day; leave the hours empty."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=200,
+        required=False,
+        help_text=_("Only you see this, e.g. “Late opening” or “Public holiday”."),
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, now: dt.datetime | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.today = (now or timezone.now()).astimezone(zone).date()
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        if day < self.today:
+            raise forms.ValidationError(
+                _("This date has passed: choose today or a later one."),
+                code="in_the_past",
+            )
+        if day.year > self.today.year + 5:
+            raise forms.ValidationError(
+                _("Choose a date within the next five years."), code="too_far"
+            )
+        return day
+
+    def check_windows(self, formset: BaseOverrideWindowFormSet) -> bool:
+        """Whether the date's hours agree with `closed` (after both validated):
+        closed takes no hours, open needs at least one window."""
+        if not self.is_valid():
+            return False
+        closed, times = self.cleaned_data["closed"], formset.times()
+        if closed and times:
+            self.add_error(
+                "closed",
+                forms.ValidationError(
+                    _("A closed day has no hours: remove them or untick “Closed”."),
+                    code="closed_with_hours",
+                ),
+            )
+        elif not closed and not times:
+            self.add_error(
+                "closed",
+                forms.ValidationError(
+                    _("Add at least one window of hours, or tick “Closed all day”."),
+                    code="no_hours",
+                ),
+            )
+        self.mark_invalid()
+        return not self.errors
+
+
+def override_forms(
+    data=None, *, zone: ZoneInfo, override=None
+) -> tuple[DateOverrideForm, BaseOverrideWindowFormSet]:
+    """The override page's form and windows formset (bound when `data`), filled
+    from `override` when editing one."""
+    initial = windows = None
+    if override is not None:
+        initial = {"date": override.date, "note": override.note}
+        windows = [
+            {"start_time": w.start_time, "end_time": w.end_time}
+            for w in override.windows.all()
+        ]
+        initial["closed"] = not windows
+    form = DateOverrideForm(data, zone=zone, initial=initial)
+    formset = OverrideWindowFormSet(data, initial=windows, prefix="windows")
+    return form, formset
+
+
+def valid_override(form: DateOverrideForm, formset: BaseOverrideWindowFormSet) -> bool:
+    """Both valid, and agreeing on whether the day is closed."""
+    windows_valid = formset.is_valid()
+    return form.is_valid() and windows_valid and form.check_windows(formset)

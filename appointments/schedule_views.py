@@ -9,10 +9,11 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,12 +23,14 @@ from accounts.web import redirect_after_post, refuse, template_for
 from doctors.models import DoctorProfile
 
 from . import schedule, selectors, services
-from .models import TimeOff
+from .models import DateOverride, TimeOff
 from .schedule_forms import (
     BookingSettingsForm,
     SickDayForm,
     TimeOffForm,
     WindowFormSet,
+    override_forms,
+    valid_override,
     window_initial,
 )
 
@@ -111,6 +114,7 @@ def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
         "formset": formset,
         "settings_form": settings_form,
         "time_off_list": _time_off_list(doctor, timezone.now()),
+        "date_overrides": _date_overrides(doctor, timezone.now()),
         "doctor_zone": doctor.zone,
     }
     return render(
@@ -133,6 +137,116 @@ def _taken_message(taken: services.TimeOffTaken) -> str:
             len(taken.kept),
         ) % {"n": len(taken.kept)}
     return ""
+
+
+def _date_overrides(doctor: DoctorProfile, now: dt.datetime) -> list[DateOverride]:
+    """Today's and later date overrides, with their windows."""
+    today = now.astimezone(doctor.zone).date()
+    return list(
+        DateOverride.objects.filter(doctor=doctor, date__gte=today)
+        .prefetch_related("windows")
+        .order_by("date")
+    )
+
+
+def _override_on(doctor: DoctorProfile, day: str) -> DateOverride:
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(DateOverride, doctor=doctor, date=date)
+
+
+@approved_doctor_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def date_override_edit(
+    request: HttpRequest, doctor: DoctorProfile, day: str | None = None
+) -> HttpResponse:
+    """Add (no `day`) or change the hours of one date; the weekly hours stay."""
+    override = _override_on(doctor, day) if day else None
+    zone = doctor.zone
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form, formset = override_forms(request.POST, zone=zone, override=override)
+        if valid_override(form, formset):
+            date = form.cleaned_data["date"]
+            if override is not None and date != override.date:
+                # Moving an override to another date: one transaction for both.
+                with transaction.atomic():
+                    schedule.remove_date_override(doctor=doctor, date=override.date)
+                    _saved, result = schedule.save_date_override(
+                        doctor=doctor,
+                        date=date,
+                        windows=formset.times(),
+                        note=form.cleaned_data["note"],
+                    )
+            else:
+                _saved, result = schedule.save_date_override(
+                    doctor=doctor,
+                    date=date,
+                    windows=formset.times(),
+                    note=form.cleaned_data["note"],
+                )
+            messages.success(
+                request,
+                _("Hours for %(date)s saved.")
+                % {"date": dateformat.format(date, "D j M Y")}
+                + " "
+                + _result_message(result),
+            )
+            return redirect_after_post(request, reverse("appointments:availability"))
+        status = HTTPStatus.BAD_REQUEST
+        messages.error(request, _("Please correct the errors below."))
+    else:
+        form, formset = override_forms(zone=zone, override=override)
+    title = _("Change the hours of a date") if override else _("Set hours for a date")
+    context = {
+        "form": form,
+        "formset": formset,
+        "override": override,
+        "title": title,
+        "doctor_zone": zone,
+        "breadcrumbs": [
+            (_("Availability"), reverse("appointments:availability")),
+            (title, ""),
+        ],
+    }
+    return render(
+        request, "appointments/date_override_form.html", context, status=status
+    )
+
+
+@approved_doctor_required
+@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def date_override_delete(
+    request: HttpRequest, doctor: DoctorProfile, day: str
+) -> HttpResponse:
+    """A confirmation page; POST removes the override: the weekly hours apply."""
+    override = _override_on(doctor, day)
+    if request.method == "POST":
+        try:
+            result = schedule.remove_date_override(doctor=doctor, date=override.date)
+        except schedule.DateOverrideNotFound:
+            messages.info(request, _("Those hours were already removed."))
+        else:
+            messages.success(
+                request,
+                _("Your weekly hours apply again on %(date)s.")
+                % {"date": dateformat.format(override.date, "D j M Y")}
+                + " "
+                + _result_message(result),
+            )
+        return redirect_after_post(request, reverse("appointments:availability"))
+    context = {
+        "override": override,
+        "breadcrumbs": [
+            (_("Availability"), reverse("appointments:availability")),
+            (_("Remove the hours of a date"), ""),
+        ],
+    }
+    return render(request, "appointments/date_override_confirm_delete.html", context)
 
 
 @approved_doctor_required

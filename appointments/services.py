@@ -21,7 +21,7 @@ from accounts.models import User
 from doctors.models import DoctorProfile
 
 from . import notices, schedule, selectors
-from .models import Appointment, AppointmentEvent, Slot, TimeOff
+from .models import Appointment, AppointmentEvent, SentReminder, Slot, TimeOff
 from .notices import format_for
 from .rules import (
     HOLD_DURATION,
@@ -128,7 +128,7 @@ def _free_slot(slot: Slot, *, now: dt.datetime) -> None:
     offer (`outside_schedule`) until the hours cover it again."""
     if slot.starts_at > now:
         Slot.objects.filter(pk=slot.pk).update(
-            is_booked=False, held_by=None, held_until=None
+            is_booked=False, held_by=None, held_until=None, freed_at=now
         )
 
 
@@ -240,6 +240,7 @@ def book(
                 ends_at=slot.ends_at,
                 reason=reason,
                 status=status,
+                time_set_at=now,
             )
     except IntegrityError:
         raise SlotUnavailable from None
@@ -474,12 +475,16 @@ def reschedule(
                 ends_at=new_slot.ends_at,
                 status=to_status,
                 reminder_sent_at=None,
+                time_set_at=now,
+                attendance_confirmed_at=None,
                 updated_at=timezone.now(),
             )
     except IntegrityError:
         raise SlotUnavailable from None
     if not updated:
         raise TransitionRefused
+    # Reminders (and the pending notice) are due again, for the new time.
+    SentReminder.objects.filter(appointment_id=appointment.pk).delete()
     Slot.objects.filter(pk=new_slot.pk).update(
         is_booked=True, held_by=None, held_until=None
     )

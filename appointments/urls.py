@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import schedule_views, views
+from . import reminder_views, schedule_views, views, waitlist_views
 
 app_name = "appointments"
 
@@ -21,6 +21,21 @@ urlpatterns: list = [
         schedule_views.time_off_delete,
         name="time_off_delete",
     ),
+    path(
+        "doctors/me/availability/dates/add/",
+        schedule_views.date_override_edit,
+        name="date_override_add",
+    ),
+    path(
+        "doctors/me/availability/dates/<str:day>/",
+        schedule_views.date_override_edit,
+        name="date_override_edit",
+    ),
+    path(
+        "doctors/me/availability/dates/<str:day>/remove/",
+        schedule_views.date_override_delete,
+        name="date_override_delete",
+    ),
     path("doctors/me/schedule/", schedule_views.schedule_week, name="schedule_week"),
     path("doctors/me/sick-day/", schedule_views.sick_day, name="sick_day"),
     path(
@@ -40,6 +55,23 @@ urlpatterns: list = [
     path("appointments/<int:pk>/accept/", views.accept, name="accept"),
     path("appointments/<int:pk>/complete/", views.complete, name="complete"),
     path("appointments/<int:pk>/no-show/", views.no_show, name="no_show"),
+    path(
+        "appointments/reminder/<str:token>/",
+        reminder_views.reminder_action,
+        name="reminder_action",
+    ),
+    # The waitlist: told when an earlier time with a doctor frees up.
+    path("waitlist/", waitlist_views.waitlist_list, name="waitlist"),
+    path(
+        "doctors/<slug:slug>/waitlist/",
+        waitlist_views.join,
+        name="waitlist_join",
+    ),
+    path(
+        "waitlist/<int:pk>/leave/",
+        waitlist_views.leave,
+        name="waitlist_leave",
+    ),
     path(
         "doctors/me/appointments/",
         views.doctor_appointment_list,

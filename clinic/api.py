@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import appointments.services
+import appointments.waitlist
 import doctors.services
 import reviews.services
 from accounts.errors import Refusal, refusal_codes
@@ -52,7 +53,12 @@ class ExceptionHandler(StandardExceptionHandler):
 
 
 # The services that define the refusals, imported before their codes are listed.
-REFUSING_SERVICES = (appointments.services, doctors.services, reviews.services)
+REFUSING_SERVICES = (
+    appointments.services,
+    appointments.waitlist,
+    doctors.services,
+    reviews.services,
+)
 # The codes a 409 can carry: every refusal's ("conflict" is the generic one).
 ErrorCode409Enum = models.TextChoices(
     "ErrorCode409Enum",

@@ -11,7 +11,7 @@ from drf_spectacular.views import (
 
 from accounts import api as accounts_api
 from appointments import api as appointments_api
-from appointments import schedule_api
+from appointments import schedule_api, waitlist_api
 from doctors import api as doctors_api
 from notifications import api as notifications_api
 from reviews import api as reviews_api
@@ -44,6 +44,22 @@ v1 = [
         "me/time-off/<int:pk>/",
         schedule_api.TimeOffDetailView.as_view(),
         name="me-time-off-detail",
+    ),
+    path(
+        "me/date-overrides/",
+        schedule_api.DateOverrideListView.as_view(),
+        name="me-date-overrides",
+    ),
+    path(
+        "me/date-overrides/<str:day>/",
+        schedule_api.DateOverrideDetailView.as_view(),
+        name="me-date-override",
+    ),
+    path("me/waitlist/", waitlist_api.WaitlistView.as_view(), name="me-waitlist"),
+    path(
+        "me/waitlist/<int:pk>/",
+        waitlist_api.WaitlistDetailView.as_view(),
+        name="me-waitlist-detail",
     ),
     path("me/day/", appointments_api.DoctorDayView.as_view(), name="me-day"),
     # Doctors.

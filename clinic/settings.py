@@ -347,6 +347,16 @@ BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 # (they are asked to call; the front desk can still book for them). 0: off.
 NO_SHOW_LIMIT = env.int("NO_SHOW_LIMIT", default=0)
 
+# Reminders before a confirmed visit: how long before it, comma-separated
+# durations (d, h, m). Empty: no reminders. Sent by `manage.py send_reminders`.
+REMINDER_OFFSETS = env("REMINDER_OFFSETS", default="7d,24h")
+# A booking still pending this long after it was made (or moved) tells its
+# patient, once, that it waits for the doctor. 0: never.
+PENDING_NOTICE_AFTER = env("PENDING_NOTICE_AFTER", default="24h")
+# How many waiting patients `manage.py notify_waitlist` tells about one freed
+# slot per run, in the order they joined.
+WAITLIST_BATCH_SIZE = env.int("WAITLIST_BATCH_SIZE", default=3)
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # What the clinic charges in; fees are shown with it.

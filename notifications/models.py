@@ -25,6 +25,11 @@ class Notification(models.Model):
         )
         APPOINTMENT_COMPLETED = "appointment_completed", _("Visit completed")
         APPOINTMENT_REMINDER = "appointment_reminder", _("Reminder before a visit")
+        APPOINTMENT_PENDING = (
+            "appointment_pending",
+            _("Booking still waiting for the doctor"),
+        )
+        WAITLIST_SLOT_FREE = "waitlist_slot_free", _("An earlier time freed up")
         APPLICATION_APPROVED = "application_approved", _("Doctor application approved")
         APPLICATION_REJECTED = "application_rejected", _("Doctor application rejected")
         REVIEW_HIDDEN = "review_hidden", _("My review was hidden")
@@ -80,6 +85,8 @@ KIND_ICONS = {
     Notification.Kind.APPOINTMENT_RESCHEDULED: "calendar2-week",
     Notification.Kind.APPOINTMENT_COMPLETED: "clipboard2-check",
     Notification.Kind.APPOINTMENT_REMINDER: "alarm",
+    Notification.Kind.APPOINTMENT_PENDING: "hourglass-split",
+    Notification.Kind.WAITLIST_SLOT_FREE: "calendar-heart",
     Notification.Kind.APPLICATION_APPROVED: "patch-check",
     Notification.Kind.APPLICATION_REJECTED: "x-octagon",
     Notification.Kind.REVIEW_HIDDEN: "eye-slash",
@@ -111,3 +118,28 @@ class EmailPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"
+
+
+class OptOut(models.Model):
+    """The user wants no notification of this kind at all (inbox nor email).
+
+    Only kinds in `services.OPTIONAL_KINDS` can be switched off this way."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_opt_outs",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Notification.Kind.choices)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="opt_out_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: no {self.kind}"

@@ -12,7 +12,7 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import EmailPreference, Notification
+from .models import EmailPreference, Notification, OptOut
 from .tasks import send_email
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 IN_APP_ONLY = frozenset({Notification.Kind.FOLLOWED})
 # Kinds a user may switch email on or off for, in the order of the Kind choices.
 EMAIL_KINDS = tuple(kind for kind in Notification.Kind if kind not in IN_APP_ONLY)
+# Kinds a user may switch off altogether (no inbox row, no email).
+OPTIONAL_KINDS = (Notification.Kind.APPOINTMENT_REMINDER,)
 # Kinds whose own email templates describe `appointment` (in email_context).
 APPOINTMENT_KINDS = frozenset(
     kind for kind in Notification.Kind if kind.startswith("appointment_")
@@ -34,6 +36,13 @@ def wants_email(*, user, kind: str) -> bool:
         return False
     preference = EmailPreference.objects.filter(user=user, kind=kind).first()
     return preference.enabled if preference is not None else True
+
+
+def opted_out(*, user, kind: str) -> bool:
+    """Whether `user` switched `kind` off altogether (only OPTIONAL_KINDS can be)."""
+    return (
+        kind in OPTIONAL_KINDS and OptOut.objects.filter(user=user, kind=kind).exists()
+    )
 
 
 def absolute_url(path: str) -> str:
@@ -81,7 +90,7 @@ def notify(
     link: str = "",
     email_context: dict[str, Any] | None = None,
     attachments: Sequence[tuple[str, str, str]] = (),
-) -> Notification:
+) -> Notification | None:
     """Tell `recipient` that something happened: an inbox row now, an email later.
 
     Call inside the transaction of the change being reported: the row is written
@@ -92,7 +101,10 @@ def notify(
     notifications/email/<kind>_{subject.txt,message.txt,message.html} (falling
     back to default_*), with `email_context` (appointment emails get
     `appointment`) plus recipient, message, link (absolute), settings_url and
-    timezone_name. `attachments` are (filename, content, mimetype) triples."""
+    timezone_name. `attachments` are (filename, content, mimetype) triples.
+    Nothing at all (None) for a kind the recipient switched off (`opted_out`)."""
+    if opted_out(user=recipient, kind=kind):
+        return None
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, message=message[:300], link=link
     )
@@ -152,3 +164,16 @@ def save_email_preferences(*, user, enabled: Mapping[str, bool]) -> None:
         EmailPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"enabled": bool(on)}
         )
+
+
+@transaction.atomic
+def save_opt_outs(*, user, enabled: Mapping[str, bool]) -> None:
+    """Switch each of OPTIONAL_KINDS in `enabled` on (True) or off (False) for
+    `user`; other kinds are ignored."""
+    for kind, on in enabled.items():
+        if kind not in OPTIONAL_KINDS:
+            continue
+        if on:
+            OptOut.objects.filter(user=user, kind=kind).delete()
+        else:
+            OptOut.objects.get_or_create(user=user, kind=kind)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts.web import redirect_after_post, template_for
 
 from . import services
-from .forms import EmailPreferencesForm
+from .forms import EmailPreferencesForm, OptOutForm
 from .models import Notification
 
 PAGE_SIZE = 20
@@ -106,12 +107,20 @@ def badge(request: HttpRequest) -> HttpResponse:
 @ratelimit(key="user", rate="20/m", method="POST", block=True)
 def email_settings(request: HttpRequest) -> HttpResponse:
     form = EmailPreferencesForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.save_email_preferences(user=request.user, enabled=form.cleaned_data)
+    optional_form = OptOutForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid() and optional_form.is_valid():
+        with transaction.atomic():
+            services.save_email_preferences(
+                user=request.user, enabled=form.cleaned_data
+            )
+            services.save_opt_outs(
+                user=request.user, enabled=optional_form.cleaned_data
+            )
         messages.success(request, _("Your notification settings were saved."))
         return redirect_after_post(request, reverse("notifications:settings"))
     context = {
         "form": form,
+        "optional_form": optional_form,
         "in_app_only": [Notification.Kind(kind).label for kind in services.IN_APP_ONLY],
         "breadcrumbs": [
             (_("Notifications"), reverse("notifications:list")),

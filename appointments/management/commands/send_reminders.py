@@ -1,5 +1,6 @@
-"""`manage.py send_reminders`: the 24-hour reminder of each confirmed visit, once
-(see appointments.reminders). Run it from cron, every 10 minutes, say."""
+"""`manage.py send_reminders`: each confirmed visit's reminders (REMINDER_OFFSETS
+before it) and each long-pending booking's notice, once (see
+appointments.reminders). Run it from cron, every 10 minutes, say."""
 
 from django.core.management.base import BaseCommand
 
@@ -8,8 +9,9 @@ from appointments.reminders import send_due_reminders
 
 class Command(BaseCommand):
     help = (
-        "Send each confirmed appointment's reminder (in-app and email) in the 24 "
-        "hours before it starts, exactly once. Safe to run from cron as often as "
+        "Send the due reminders of confirmed appointments (REMINDER_OFFSETS before "
+        "each) and the notice of bookings still pending after PENDING_NOTICE_AFTER, "
+        "in-app and by email, each exactly once. Safe to run from cron as often as "
         "you like."
     )
 
