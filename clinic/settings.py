@@ -214,8 +214,16 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Clinic] "
 ACCOUNT_RATE_LIMITS = {
+    # Wrong passwords: 5 in 5 minutes per account *and* client address (the key is
+    # both, accounts.adapter), then even the right one is refused from there. A
+    # brute force on one account stops; a storm of wrong passwords locks nobody else
+    # out, and not the account's owner logging in from their own address.
+    "login_failed": "5/5m/key",
+    # Every login attempt, right or wrong, per address: a spray across many
+    # accounts stops here, well above what a household or a front desk sharing
+    # one address needs.
+    "login": "30/m/ip",
     # allauth's defaults, spelled out so they are visible and tunable here.
-    "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
@@ -333,6 +341,11 @@ BENCH_API_PING = env.bool("BENCH_API_PING", default=False)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The client address every limit counts by (allauth's, django-ratelimit's, the API
+# throttles'): REMOTE_ADDR with 0; behind n proxies of ours, the n-th
+# X-Forwarded-For entry from the right (accounts.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "accounts.client_ip.client_ip"
 RATELIMIT_VIEW = "clinic.views.ratelimited"
 RATELIMIT_USE_CACHE = "default"
 # Holding and booking slots, per user (django-ratelimit rate). The booking
