@@ -205,10 +205,13 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_UNIQUE_EMAIL = True
-# Sign-up says so, next to the field, when an email is taken: patients retyping
-# an address they forgot they used need that more than the address needs hiding
-# (sign-up is rate limited per IP).
-ACCOUNT_PREVENT_ENUMERATION = False
+# No page or API call tells whether an address has an account here: having one at
+# a clinic says someone is a patient. Password reset answers the same for any
+# address (mail goes only to a real account); signing up with a taken address shows
+# the usual "check your email" and mails its owner that they already have an
+# account.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
