@@ -29,7 +29,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AdminConfig",  # Django's admin behind allauth's login and MFA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.headless",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -231,6 +232,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# Two-factor sign-in (allauth.mfa): an authenticator app (TOTP) with recovery codes.
+# Clinic staff must use it to open the admin (accounts.admin_site); patients and
+# doctors may turn it on from their account menu.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Clinic"
 LOGIN_URL = reverse_lazy("account_login")
 LOGIN_REDIRECT_URL = reverse_lazy("accounts:profile")
 ACCOUNT_LOGOUT_REDIRECT_URL = reverse_lazy("home")
