@@ -178,3 +178,21 @@ def test_admin_password_change_is_the_account_page(staff_client):
 def test_admin_login_does_not_redirect_off_site(staff_client):
     response = staff_client.get(ADMIN_LOGIN, {"next": "https://evil.example/"})
     assert response.url == ADMIN
+
+
+def test_the_api_login_asks_for_the_code_too(client, staff):
+    EmailAddress.objects.create(
+        user=staff, email=staff.email, verified=True, primary=True
+    )
+    response = client.post(
+        "/_allauth/app/v1/auth/login",
+        {"email": staff.email, "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    body = response.json()
+    assert "access_token" not in body["meta"]
+    pending = [flow for flow in body["data"]["flows"] if flow.get("is_pending")]
+    assert pending == [
+        {"id": "mfa_authenticate", "is_pending": True, "types": ["totp"]}
+    ]
