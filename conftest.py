@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from accounts.tests.mfa import log_in_with_mfa
 from doctors.tests.factories import DoctorProfileFactory
 
 
@@ -54,6 +55,18 @@ def staff(db):
 
 
 @pytest.fixture
+def admin_user(db):
+    """pytest-django's superuser, with the authenticator app the admin requires."""
+    return StaffFactory(is_superuser=True, full_name="Ada Admin")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's, signed in as the admin requires: password, then code."""
+    return log_in_with_mfa(client, admin_user)
+
+
+@pytest.fixture
 def patient_client(client, patient):
     client.force_login(patient)
     return client
@@ -67,8 +80,8 @@ def doctor_client(client, doctor):
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
-    return client
+    """Signed in as the admin requires: password, then the authenticator's code."""
+    return log_in_with_mfa(client, staff)
 
 
 CHROMIUM = "/usr/bin/chromium"

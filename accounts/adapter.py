@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from .client_ip import client_ip
 from .models import Role
 
 
@@ -13,3 +14,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.groups.add(Group.objects.get_or_create(name=Role.PATIENT)[0])
         return user
+
+    def get_client_ip(self, request) -> str:
+        """allauth's limits count by the same address as every other limit."""
+        return client_ip(request)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The "key" of the `login_failed` limit is the account *and* the address
+        trying it: a storm of wrong passwords locks that account for that address
+        only, so nobody can lock a patient out of their account from elsewhere.
+        (allauth 65.21's hook for it: a test pins it.)"""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}@{client_ip(request)}"

@@ -29,7 +29,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AdminConfig",  # Django's admin behind allauth's login and MFA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.headless",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -210,21 +211,37 @@ ACCOUNT_FORMS = {
     "reset_password_from_key": "accounts.claiming.ClaimingResetPasswordKeyForm",
 }
 ACCOUNT_UNIQUE_EMAIL = True
-# Sign-up says so, next to the field, when an email is taken: patients retyping
-# an address they forgot they used need that more than the address needs hiding
-# (sign-up is rate limited per IP).
-ACCOUNT_PREVENT_ENUMERATION = False
+# No page or API call tells whether an address has an account here: having one at
+# a clinic says someone is a patient. Password reset answers the same for any
+# address (mail goes only to a real account); signing up with a taken address shows
+# the usual "check your email" and mails its owner that they already have an
+# account.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Clinic] "
 ACCOUNT_RATE_LIMITS = {
+    # Wrong passwords: 5 in 5 minutes per account *and* client address (the key is
+    # both, accounts.adapter), then even the right one is refused from there. A
+    # brute force on one account stops; a storm of wrong passwords locks nobody else
+    # out, and not the account's owner logging in from their own address.
+    "login_failed": "5/5m/key",
+    # Every login attempt, right or wrong, per address: a spray across many
+    # accounts stops here, well above what a household or a front desk sharing
+    # one address needs.
+    "login": "30/m/ip",
     # allauth's defaults, spelled out so they are visible and tunable here.
-    "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# Two-factor sign-in (allauth.mfa): an authenticator app (TOTP) with recovery codes.
+# Clinic staff must use it to open the admin (accounts.admin_site); patients and
+# doctors may turn it on from their account menu.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Clinic"
 LOGIN_URL = reverse_lazy("account_login")
 LOGIN_REDIRECT_URL = reverse_lazy("accounts:profile")
 ACCOUNT_LOGOUT_REDIRECT_URL = reverse_lazy("home")
@@ -338,6 +355,11 @@ BENCH_API_PING = env.bool("BENCH_API_PING", default=False)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The client address every limit counts by (allauth's, django-ratelimit's, the API
+# throttles'): REMOTE_ADDR with 0; behind n proxies of ours, the n-th
+# X-Forwarded-For entry from the right (accounts.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "accounts.client_ip.client_ip"
 RATELIMIT_VIEW = "clinic.views.ratelimited"
 RATELIMIT_USE_CACHE = "default"
 # Holding and booking slots, per user (django-ratelimit rate). The booking

@@ -7,18 +7,29 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 
 from .factories import DEFAULT_PASSWORD
+from .mfa import totp_code
 
 
 def access_token(user, client: Client | None = None) -> str:
-    """Log `user` in over /_allauth/app/v1/auth/login and return the access token."""
+    """Log `user` in over /_allauth/app/v1/auth/login (with their authenticator's
+    code when they have one) and return the access token."""
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
-    response = (client or Client()).post(
+    client = client or Client()
+    response = client.post(
         "/_allauth/app/v1/auth/login",
         {"email": user.email, "password": DEFAULT_PASSWORD},
         content_type="application/json",
     )
+    if hasattr(user, "totp_secret"):  # staff: then the authenticator's code
+        assert response.status_code == HTTPStatus.UNAUTHORIZED, response.content
+        response = client.post(
+            "/_allauth/app/v1/auth/2fa/authenticate",
+            {"code": totp_code(user.totp_secret)},
+            content_type="application/json",
+            HTTP_X_SESSION_TOKEN=response.json()["meta"]["session_token"],
+        )
     assert response.status_code == HTTPStatus.OK, response.content
     return response.json()["meta"]["access_token"]
 

@@ -27,6 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """Clinic staff: may log in to the admin."""
+    """Clinic staff: may log in to the admin, with the authenticator app it requires
+    (`totp_secret` makes their codes; `totp=False` for staff who have none yet)."""
 
     is_staff = True
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        from .mfa import enable_totp
+
+        if create and extracted is not False:
+            self.totp_secret = enable_totp(self)

@@ -26,10 +26,8 @@ def change_form_data(user, **overrides) -> dict:
 
 
 @pytest.fixture
-def superuser_client(client):
-    admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return client
+def superuser_client(admin_client):
+    return admin_client
 
 
 def test_an_avatar_uploaded_in_admin_is_re_encoded_with_a_thumbnail(

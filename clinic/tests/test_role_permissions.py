@@ -5,7 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import StaffFactory
+from accounts.tests.mfa import log_in_with_mfa
 from reviews.tests.factories import ReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,8 @@ def test_clinic_staff_reach_the_admin_pages_their_group_grants(
 def test_staff_outside_the_clinic_staff_group_are_refused_those_pages(
     client, admin_pages
 ):
-    outsider = UserFactory(is_staff=True)
+    outsider = StaffFactory()
     outsider.groups.clear()
-    client.force_login(outsider)
+    log_in_with_mfa(client, outsider)
     for permission, url in admin_pages.items():
         assert client.get(url).status_code == HTTPStatus.FORBIDDEN, permission

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import Role
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import StaffFactory
+from accounts.tests.mfa import log_in_with_mfa
 from doctors.models import DoctorProfile
 from doctors.tests.factories import DoctorProfileFactory, FollowFactory
 from notifications.models import Notification
@@ -126,10 +127,10 @@ def test_users_are_searched_by_email_and_name_and_filtered_by_group(
 
 
 def test_actions_need_the_change_permission(client):
-    viewer = UserFactory(is_staff=True)
+    viewer = StaffFactory()
     viewer.groups.clear()  # not Clinic staff: may only look
     viewer.user_permissions.add(Permission.objects.get(codename="view_doctorprofile"))
-    client.force_login(viewer)
+    log_in_with_mfa(client, viewer)
 
     response = client.get(CHANGELIST)
 
