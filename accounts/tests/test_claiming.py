@@ -92,6 +92,7 @@ def test_signing_up_with_the_address_claims_the_account(client, unclaimed):
 
 
 def test_signing_up_with_a_claimed_address_is_still_refused(client, patient):
+    password_before = patient.password
     response = client.post(
         reverse("account_signup"),
         {
@@ -102,10 +103,13 @@ def test_signing_up_with_a_claimed_address_is_still_refused(client, patient):
             "timezone": "UTC",
         },
     )
-    assert response.status_code == HTTPStatus.OK
-    assert response.context["form"].errors["email"]
+    # Nobody learns the address has an account (the page is the one any sign-up
+    # gets); the owner is told by email, and nothing about the account changes.
+    assert response.status_code == HTTPStatus.FOUND
+    assert User.objects.filter(email__iexact=patient.email).count() == 1
     patient.refresh_from_db()
-    assert not patient.check_password(PASSWORD) or patient.has_usable_password()
+    assert patient.password == password_before
+    assert [message.to for message in mail.outbox] == [[patient.email]]
 
 
 def test_resetting_the_password_claims_the_account_and_proves_the_address(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
+from accounts.tests.mfa import log_in_with_mfa
 from appointments.models import Appointment
 from appointments.tests.factories import SlotFactory
 
@@ -17,10 +18,9 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
 
 
 def sign_in_with_a_session(page, live_server, user) -> None:
-    """Sign in by session cookie, whatever the admin's login page looks like
-    (it may ask staff for a second factor): the journey is the desk's."""
-    client = Client()
-    client.force_login(user)
+    """Sign in through the real pages, password then the authenticator's code,
+    and hand the session to the browser: the journey is the desk's."""
+    client = log_in_with_mfa(Client(), user)
     page.context.add_cookies(
         [
             {

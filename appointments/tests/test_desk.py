@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.tests.factories import StaffFactory, UserFactory
+from accounts.tests.mfa import log_in_with_mfa
 from appointments import services
 from appointments.models import Appointment, Slot
 from appointments.tests.factories import AppointmentFactory, SlotFactory
@@ -84,7 +85,7 @@ def test_patients_and_doctors_never_reach_the_desk(client, appointment, who):
 def test_staff_outside_the_clinic_staff_group_are_refused(
     client, appointment, outsider
 ):
-    client.force_login(outsider)
+    log_in_with_mfa(client, outsider)
     for url in desk_pages(appointment):
         assert client.get(url).status_code == HTTPStatus.FORBIDDEN, url
     response = client.post(
@@ -114,7 +115,7 @@ def test_registering_needs_the_add_user_permission(client, doctor):
         *Group.objects.get(name=Role.STAFF).permissions.exclude(codename="add_user")
     )
     clerk.groups.add(group)
-    client.force_login(clerk)
+    log_in_with_mfa(client, clerk)
     assert client.get(BOOK).status_code == HTTPStatus.OK
     response = client.post(
         BOOK, {"action": "register", "full_name": "Ray Caller", "phone": "0151 2345678"}

@@ -3,11 +3,12 @@ starts; cancelling obeys the cancellation cutoff. No login: the link is the
 credential."""
 
 import datetime as dt
+import json
 import re
 from http import HTTPStatus
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 
@@ -107,7 +108,12 @@ def test_a_tampered_token_is_refused(client, action):
     appointment = confirmed(30)
     token = reminders.action_token(appointment, action)
     other = confirmed(40)
-    forged = token.replace(str(appointment.pk), str(other.pk), 1)
+    # The other visit's claims under this visit's signature.
+    claims, _, signature = token.partition(":")
+    payload = json.loads(signing.b64_decode(claims.encode()))
+    assert payload["a"] == appointment.pk
+    forged_claims = signing.b64_encode(json.dumps({**payload, "a": other.pk}).encode())
+    forged = f"{forged_claims.decode()}:{signature}"
     for bad in (forged, token[:-2] + "xx", "nonsense"):
         path = reverse("appointments:reminder_action", args=[bad])
         assert client.post(path).status_code == HTTPStatus.NOT_FOUND
