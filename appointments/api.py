@@ -100,16 +100,11 @@ class FreeSlotsView(ListAPIView):
         ],
         examples=[
             page_example(
-                "Two free slots",
+                "A free slot",
                 {
                     "id": 501,
                     "starts_at": "2026-12-03T08:30:00Z",
                     "ends_at": "2026-12-03T09:00:00Z",
-                },
-                {
-                    "id": 502,
-                    "starts_at": "2026-12-03T09:00:00Z",
-                    "ends_at": "2026-12-03T09:30:00Z",
                 },
             )
         ],

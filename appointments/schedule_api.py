@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import form_errors, page_example, validated
+from accounts.api import TimezoneField, form_errors, page_example, validated
 from doctors.models import DoctorProfile
 
 from . import schedule
@@ -84,7 +84,7 @@ class BookingSettingsSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     """Weekly windows in the doctor's own wall-clock time, and booking settings."""
 
-    timezone = serializers.CharField(
+    timezone = TimezoneField(
         required=False,
         help_text="The practice's IANA time zone; leave out to keep it. Moving it "
         "moves every future free slot with it.",

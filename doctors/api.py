@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import page_example, validated
+from accounts.api import TimezoneField, page_example, validated
 
 from . import services
 from .filters import AVAILABLE_WITHIN_CHOICES, SORT_CHOICES, DoctorFilter
@@ -86,6 +86,7 @@ class DoctorDetailSerializer(DoctorSerializer):
     languages = LanguageSerializer(many=True, read_only=True)
     next_available = None
     avatar = serializers.ImageField(source="user.avatar", read_only=True)
+    timezone = TimezoneField(read_only=True)
 
     class Meta(DoctorSerializer.Meta):
         fields = [
@@ -274,6 +275,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     languages = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True
     )
+    timezone = TimezoneField(read_only=True)
 
     class Meta:
         model = DoctorProfile
@@ -315,7 +317,7 @@ class ApplicationInputSerializer(serializers.Serializer):
     consultation_fee = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=0
     )
-    timezone = serializers.CharField(max_length=63)
+    timezone = TimezoneField()
 
 
 APPLICATION_EXAMPLE = {
