@@ -50,6 +50,39 @@ def validated(form: forms.BaseForm) -> forms.BaseForm:
     return form
 
 
+def check_choices(params, allowed: dict[str, list[str]]) -> None:
+    """Raise the API's 400 if a query parameter in `allowed` has a value not among
+    its allowed ones (an empty value means "not given"). A client's typo must not
+    silently widen what it asked for, as ignoring it would."""
+    refuse_unknown(
+        params,
+        [
+            name
+            for name, values in allowed.items()
+            if params.get(name) not in ("", None, *values)
+        ],
+        allowed,
+    )
+
+
+def refuse_unknown(params, names: list[str], allowed: dict[str, list[str]]) -> None:
+    """The API's 400 for the query parameters `names`, each error naming its
+    parameter (`attr`) and listing the values it allows."""
+    if names:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    exceptions.ErrorDetail(
+                        f"Unknown value “{params.get(name)}”. "
+                        f"Allowed: {', '.join(map(str, allowed[name]))}.",
+                        code="invalid_choice",
+                    )
+                ]
+                for name in names
+            }
+        )
+
+
 def page_example(name: str, result: dict) -> OpenApiExample:
     """An example answer of a paginated list, given as one of its results:
     drf-spectacular wraps it in the page itself (count, next, previous, results),

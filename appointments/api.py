@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import page_example, validated
+from accounts.api import check_choices, page_example, validated
 from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
@@ -276,9 +276,16 @@ class AppointmentListView(ListAPIView):
     serializer_class = AppointmentSerializer
     throttle_scope = "api_booking"
     conflict_methods = ("POST",)
+    validates_query = True
+    FILTERS = {
+        "as": ["patient", "doctor"],
+        "status": Status.values,
+        "when": ["upcoming", "past"],
+    }
 
     def get_queryset(self):
         user = self.request.user
+        check_choices(self.request.query_params, self.FILTERS)
         appointments = my_appointments(user)
         role = self.request.query_params.get("as")
         if role == "patient":
@@ -299,12 +306,12 @@ class AppointmentListView(ListAPIView):
     @extend_schema(
         summary="My appointments",
         parameters=[
-            OpenApiParameter("as", str, enum=["patient", "doctor"]),
-            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("as", str, enum=FILTERS["as"]),
+            OpenApiParameter("status", str, enum=FILTERS["status"]),
             OpenApiParameter(
                 "when",
                 str,
-                enum=["upcoming", "past"],
+                enum=FILTERS["when"],
                 description="Upcoming: pending or confirmed, not ended (as on the "
                 "page). Past: everything else, latest first.",
             ),

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import TimezoneField, page_example, validated
+from accounts.api import TimezoneField, page_example, refuse_unknown, validated
 
 from . import services
 from .filters import AVAILABLE_WITHIN_CHOICES, SORT_CHOICES, DoctorFilter
@@ -148,13 +148,18 @@ DIRECTORY_PARAMETERS = [
 @extend_schema(tags=["doctors"])
 class DoctorListView(ListAPIView):
     """The directory: the same search, filters, sort and pagination as /doctors/
-    (one DoctorFilter for both). Unknown filter values are ignored, as on the page."""
+    (one DoctorFilter for both). An unknown sort or filter value is a 400 naming
+    the parameter and its allowed values (the page ignores it)."""
 
     serializer_class = DoctorSerializer
     permission_classes = [permissions.AllowAny]
+    validates_query = True
 
     def get_queryset(self):
-        return DoctorFilter(self.request.query_params, request=self.request).qs
+        params = self.request.query_params
+        directory = DoctorFilter(params, request=self.request)
+        refuse_unknown(params, directory.unknown(), directory.choices())
+        return directory.qs
 
     @extend_schema(
         summary="Find doctors",

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import validated
+from accounts.api import check_choices, validated
 from doctors.api import visible_doctor
 from doctors.models import DoctorProfile
 
@@ -95,11 +95,13 @@ class DoctorReviewsView(APIView):
     the rating average, count and the 5-to-1 star distribution."""
 
     permission_classes = [permissions.AllowAny]
+    validates_query = True
+    FILTERS = {"sort": list(ReviewQuerySet.SORTS)}
 
     @extend_schema(
         summary="A doctor's reviews and rating",
         parameters=[
-            OpenApiParameter("sort", str, enum=list(ReviewQuerySet.SORTS)),
+            OpenApiParameter("sort", str, enum=FILTERS["sort"]),
             OpenApiParameter("page", int),
         ],
         responses={200: DoctorReviewsSerializer},
@@ -122,6 +124,7 @@ class DoctorReviewsView(APIView):
         ],
     )
     def get(self, request: Request, slug: str) -> Response:
+        check_choices(request.query_params, self.FILTERS)
         doctor = visible_doctor(request, slug)
         reviews = (
             Review.objects.visible()
