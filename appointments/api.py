@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import check_choices, page_example, validated
+from accounts.idempotency import Idempotent
 from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
@@ -144,7 +145,7 @@ class HoldSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["appointments"])
-class HoldView(APIView):
+class HoldView(Idempotent, APIView):
     """Hold a slot for five minutes while the patient writes the reason (every
     booking rule is checked now), or give the hold back."""
 
@@ -270,7 +271,7 @@ def my_appointments(user):
 
 
 @extend_schema(tags=["appointments"])
-class AppointmentListView(ListAPIView):
+class AppointmentListView(Idempotent, ListAPIView):
     """My appointments, as patient and as doctor, soonest first."""
 
     serializer_class = AppointmentSerializer
@@ -404,7 +405,7 @@ class RescheduleInputSerializer(serializers.Serializer):
     slot = serializers.IntegerField(min_value=1, help_text="The new slot's id.")
 
 
-class TransitionView(APIView):
+class TransitionView(Idempotent, APIView):
     """One lifecycle step on one of my appointments (another's is 404). The
     service's transition table decides: a role that may not is 403, a state or a
     time that refuses is 409."""

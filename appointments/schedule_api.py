@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import TimezoneField, form_errors, page_example, validated
+from accounts.idempotency import Idempotent
 from doctors.models import DoctorProfile
 
 from . import schedule
@@ -218,7 +219,7 @@ class TimeOffInputSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["my schedule"])
-class TimeOffListView(ListAPIView):
+class TimeOffListView(Idempotent, ListAPIView):
     """My time off (approved doctors), soonest first; free slots inside it go."""
 
     permission_classes = [IsApprovedDoctor]

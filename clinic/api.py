@@ -12,6 +12,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsSchema
 from drf_standardized_errors.openapi_serializers import (
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 import appointments.services
 import doctors.services
 import reviews.services
+from accounts import idempotency
 from accounts.errors import Refusal, refusal_codes
 
 
@@ -54,6 +56,37 @@ ErrorCode409Enum = models.TextChoices(
 )
 
 
+# The codes a 422 can carry (an Idempotency-Key sent again with another request).
+ErrorCode422Enum = models.TextChoices(
+    "ErrorCode422Enum",
+    [(code.upper(), code) for code in refusal_codes(HTTPStatus.UNPROCESSABLE_ENTITY)],
+)
+
+
+class Error422Serializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ErrorCode422Enum.choices)
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse422Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = Error422Serializer(many=True)
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Makes a retry safe: the same key with the same request within "
+    "24 hours replays the first answer (status and body, with "
+    "`Idempotent-Replayed: true`) instead of acting again; with another request it "
+    "is a 422; while the first request still runs, a 409 "
+    "`idempotency_key_in_use`. Keys are per user; a UUID per action is ideal.",
+    pattern=idempotency.KEY_PATTERN.pattern,
+)
+
+
 class Error409Serializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=ErrorCode409Enum.choices)
     detail = serializers.CharField()
@@ -74,9 +107,22 @@ class AutoSchema(StandardizedErrorsSchema):
     query parameters can be a 400; 429 is documented on writes only, the
     ones WriteThrottle counts."""
 
+    def _is_idempotent(self) -> bool:
+        return self.method in getattr(self.view, "idempotent_methods", ())
+
+    def get_override_parameters(self) -> list:
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        return parameters
+
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code == "422":
+            return self._is_idempotent()
         if status_code == "409":
-            return self.method in getattr(self.view, "conflict_methods", ())
+            return self._is_idempotent() or self.method in getattr(
+                self.view, "conflict_methods", ()
+            )
         if status_code == "403" and self.method in getattr(
             self.view, "forbidden_methods", ()
         ):

@@ -277,9 +277,12 @@ REST_FRAMEWORK = {
 }
 DRF_STANDARDIZED_ERRORS = {
     "ALLOWED_ERROR_STATUS_CODES": [
-        str(code) for code in (400, 401, 403, 404, 405, 406, 409, 415, 429, 500)
+        str(code) for code in (400, 401, 403, 404, 405, 406, 409, 415, 422, 429, 500)
     ],
-    "ERROR_SCHEMAS": {"409": "clinic.api.ErrorResponse409Serializer"},
+    "ERROR_SCHEMAS": {
+        "409": "clinic.api.ErrorResponse409Serializer",
+        "422": "clinic.api.ErrorResponse422Serializer",
+    },
     # Also turns the services' refusals into the error body.
     "EXCEPTION_HANDLER_CLASS": "clinic.api.ExceptionHandler",
 }
@@ -313,6 +316,7 @@ SPECTACULAR_SETTINGS = {
             )
         },
         "ErrorCode409Enum": "clinic.api.ErrorCode409Enum.choices",
+        "ErrorCode422Enum": "clinic.api.ErrorCode422Enum.choices",
         "AppointmentStatusEnum": "appointments.api.Status",
         "DoctorStatusEnum": "doctors.api.DoctorStatus",
     },

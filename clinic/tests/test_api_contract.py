@@ -94,3 +94,21 @@ def test_no_enum_has_two_values_a_generator_would_name_alike(api_schema):
         keys = [re.sub(r"[^A-Z0-9]+", "_", str(v).upper()).strip("_") for v in values]
         assert len(keys) == len(set(keys)), name
     assert "TimezoneEnum" not in api_schema["components"]["schemas"]
+
+
+def test_appointment_writes_document_the_idempotency_key(api_schema):
+    paths = api_schema["paths"]
+    writes = [
+        paths["/api/v1/appointments/"]["post"],
+        paths["/api/v1/slots/{id}/hold/"]["post"],
+        *(
+            paths[f"/api/v1/appointments/{{id}}/{action}/"]["post"]
+            for action in ("confirm", "decline", "cancel", "complete", "reschedule")
+        ),
+    ]
+    for operation in writes:
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert headers == ["Idempotency-Key"], operation["operationId"]
+        assert {"409", "422"} <= set(operation["responses"]), operation["operationId"]
+    reads = paths["/api/v1/appointments/"]["get"]
+    assert all(p["in"] != "header" for p in reads.get("parameters", []))
