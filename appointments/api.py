@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import check_choices, page_example, validated
+from accounts.caching import Conditional
 from accounts.idempotency import Idempotent
 from doctors.models import DoctorProfile
 
@@ -53,7 +54,7 @@ class SlotPagination(PageNumberPagination):
 
 
 @extend_schema(tags=["doctors"])
-class FreeSlotsView(ListAPIView):
+class FreeSlotsView(Conditional, ListAPIView):
     """A doctor's bookable slots between two dates (inclusive, in the doctor's time
     zone; at most 31 days): the same `Slot.objects.bookable` as the slot picker, so
     past, too-soon, beyond-horizon, held and booked slots are left out."""
@@ -271,7 +272,7 @@ def my_appointments(user):
 
 
 @extend_schema(tags=["appointments"])
-class AppointmentListView(Idempotent, ListAPIView):
+class AppointmentListView(Conditional, Idempotent, ListAPIView):
     """My appointments, as patient and as doctor, soonest first."""
 
     serializer_class = AppointmentSerializer

@@ -98,6 +98,37 @@ class ErrorResponse409Serializer(serializers.Serializer):
     errors = Error409Serializer(many=True)
 
 
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="The ETag of your copy: 304 (no body) while it is the answer.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="The Last-Modified of your copy (an HTTP date); ignored when "
+        "If-None-Match is sent.",
+    ),
+]
+CONDITIONAL_RESPONSE_HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "Changes whenever the answer does (a hash of it).",
+    },
+    "Last-Modified": {
+        "schema": {"type": "string"},
+        "description": "When this answer was first given to you here.",
+    },
+    "Cache-Control": {
+        "schema": {"type": "string"},
+        "description": "`private, no-cache` when signed in, else `public, no-cache`.",
+    },
+}
+
+
 class AutoSchema(StandardizedErrorsSchema):
     """drf-standardized-errors' schema (every error response documented with an
     example), told which operations can answer 409 or 429.
@@ -114,7 +145,28 @@ class AutoSchema(StandardizedErrorsSchema):
         parameters = super().get_override_parameters()
         if self._is_idempotent():
             parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        if self._is_conditional():
+            parameters = [*parameters, *CONDITIONAL_PARAMETERS]
         return parameters
+
+    def _is_conditional(self) -> bool:
+        return self.method == "GET" and getattr(self.view, "conditional_get", False)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction=direction)
+        if direction == "response" and self._is_conditional():
+            responses["304"] = {
+                "description": "Not modified: the copy named in If-None-Match (or "
+                "dated in If-Modified-Since) is still the answer.",
+                "headers": CONDITIONAL_RESPONSE_HEADERS,
+            }
+        return responses
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if self._is_conditional() and str(status_code) == "200":
+            headers = {**headers, **CONDITIONAL_RESPONSE_HEADERS}
+        return headers
 
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
         if status_code == "422":

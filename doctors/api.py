@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import TimezoneField, page_example, refuse_unknown, validated
+from accounts.caching import Conditional
 
 from . import services
 from .filters import AVAILABLE_WITHIN_CHOICES, SORT_CHOICES, DoctorFilter
@@ -146,7 +147,7 @@ DIRECTORY_PARAMETERS = [
 
 
 @extend_schema(tags=["doctors"])
-class DoctorListView(ListAPIView):
+class DoctorListView(Conditional, ListAPIView):
     """The directory: the same search, filters, sort and pagination as /doctors/
     (one DoctorFilter for both). An unknown sort or filter value is a 400 naming
     the parameter and its allowed values (the page ignores it)."""
@@ -187,7 +188,7 @@ def visible_doctor(request: Request, slug: str) -> DoctorProfile:
 
 
 @extend_schema(tags=["doctors"])
-class DoctorDetailView(RetrieveAPIView):
+class DoctorDetailView(Conditional, RetrieveAPIView):
     serializer_class = DoctorDetailSerializer
     permission_classes = [permissions.AllowAny]
 

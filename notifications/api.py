@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import check_choices, page_example
+from accounts.caching import Conditional
 
 from . import services
 from .forms import EmailPreferencesForm
@@ -46,7 +47,7 @@ NOTIFICATION_EXAMPLE = {
 
 
 @extend_schema(tags=["notifications"])
-class NotificationListView(ListAPIView):
+class NotificationListView(Conditional, ListAPIView):
     """My notifications, newest first (another person's are never listed)."""
 
     serializer_class = NotificationSerializer

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import check_choices, validated
+from accounts.caching import Conditional
 from doctors.api import visible_doctor
 from doctors.models import DoctorProfile
 
@@ -90,7 +91,7 @@ REVIEW_EXAMPLE = {
 
 
 @extend_schema(tags=["doctors"])
-class DoctorReviewsView(APIView):
+class DoctorReviewsView(Conditional, APIView):
     """A doctor's visible reviews (hidden ones are left out and not counted), with
     the rating average, count and the 5-to-1 star distribution."""
 
