@@ -111,4 +111,6 @@ def test_appointment_writes_document_the_idempotency_key(api_schema):
         assert headers == ["Idempotency-Key"], operation["operationId"]
         assert {"409", "422"} <= set(operation["responses"]), operation["operationId"]
     reads = paths["/api/v1/appointments/"]["get"]
-    assert all(p["in"] != "header" for p in reads.get("parameters", []))
+    headers = {p["name"] for p in reads["parameters"] if p["in"] == "header"}
+    assert headers == {"If-None-Match", "If-Modified-Since"}
+    assert "304" in reads["responses"]
