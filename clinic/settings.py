@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # RateLimit-* headers on the API's throttled answers (clinic/throttling.py).
+    "clinic.throttling.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
