@@ -230,7 +230,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = reverse_lazy("home")
 # DRF through allauth's JWTTokenAuthentication. The HTML pages stay (not headless-only).
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ["app"]
-HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+# allauth's JWT strategy; sessions as long as refresh tokens, and reuse of a
+# rotated refresh token revokes its session (clinic/tokens.py).
+HEADLESS_TOKEN_STRATEGY = "clinic.tokens.JWTTokenStrategy"
 HEADLESS_JWT_ALGORITHM = "RS256"
 # A PEM on one line (newlines written as \n) is accepted too.
 HEADLESS_JWT_PRIVATE_KEY = env("JWT_PRIVATE_KEY", default="").replace("\\n", "\n")
@@ -241,8 +243,10 @@ if not HEADLESS_JWT_PRIVATE_KEY and DEBUG:
 if HEADLESS_JWT_PRIVATE_KEY:
     jwt_key.check(HEADLESS_JWT_PRIVATE_KEY)  # fail at start, not at the first login
 HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300)
+# 30 days: a phone app opened once a month stays signed in. Each refresh
+# rotates the refresh token and restarts its 30 days.
 HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int(
-    "JWT_REFRESH_TOKEN_LIFETIME", default=86400
+    "JWT_REFRESH_TOKEN_LIFETIME", default=30 * 24 * 60 * 60
 )
 HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
 # Tokens die with their session: logging out revokes them.
