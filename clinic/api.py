@@ -30,6 +30,8 @@ import reviews.services
 from accounts import idempotency
 from accounts.errors import Refusal, refusal_codes
 
+from . import headless
+
 
 class ExceptionHandler(StandardExceptionHandler):
     """drf-standardized-errors' handler, which also knows the services' refusals:
@@ -240,8 +242,8 @@ class AllauthJWTScheme(OpenApiAuthenticationExtension):
 def auth_specification(request: HttpRequest) -> JsonResponse:
     """allauth's headless OpenAPI specification (sign-up, login, tokens), as JSON.
 
-    Built by allauth from our settings and forms; its translated texts need
-    Django's encoder."""
+    Built by allauth from our settings and forms (its translated texts need
+    Django's encoder), less the endpoints not mounted here (clinic.headless)."""
     from allauth.headless.spec.internal.schema import get_schema
 
-    return JsonResponse(get_schema(), encoder=DjangoJSONEncoder)
+    return JsonResponse(headless.specification(get_schema()), encoder=DjangoJSONEncoder)

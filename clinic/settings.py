@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     # RateLimit-* headers on the API's throttled answers (clinic/throttling.py).
     "clinic.throttling.RateLimitHeadersMiddleware",
+    # allauth's headless answers kept inside its published spec (clinic/headless.py).
+    "clinic.headless.HeadlessSpecMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
