@@ -187,8 +187,11 @@ class AutoSchema(StandardizedErrorsSchema):
 
     def _should_add_validation_error_response(self) -> bool:
         # Views that check their query parameters (dates, ranges) say so.
-        return super()._should_add_validation_error_response() or (
-            self.method == "GET" and getattr(self.view, "validates_query", False)
+        # So does every operation that takes an Idempotency-Key (a malformed one).
+        return (
+            super()._should_add_validation_error_response()
+            or (self.method == "GET" and getattr(self.view, "validates_query", False))
+            or self._is_idempotent()
         )
 
     def _get_serializer_for_validation_error_response(self):
