@@ -13,6 +13,7 @@ asks again each time, so whatever someone just did shows on their next request.
 A view opts in with the `Conditional` mixin."""
 
 import hashlib
+import logging
 
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
@@ -21,6 +22,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.request import Request
+
+logger = logging.getLogger(__name__)
 
 # Kept a day: longer than a client reasonably revalidates within.
 SEEN_FOR = 24 * 60 * 60
@@ -31,11 +34,14 @@ def _last_modified(request: Request, etag: str) -> int:
     viewer = request.user.pk if request.user.is_authenticated else "anonymous"
     where = hashlib.sha256(f"{viewer} {request.get_full_path()}".encode()).hexdigest()
     key = f"api-seen:{where}"
-    seen = cache.get(key)
-    if seen and seen[0] == etag:
-        return seen[1]
     now = int(timezone.now().timestamp())
-    cache.set(key, (etag, now), SEEN_FOR)
+    try:
+        seen = cache.get(key)
+        if seen and seen[0] == etag:
+            return seen[1]
+        cache.set(key, (etag, now), SEEN_FOR)
+    except Exception:  # the cache down: "now" is a safe answer, never a 500
+        logger.warning("Cache unavailable for Last-Modified", exc_info=True)
     return now
 
 

@@ -31,6 +31,8 @@ class WriteThrottle(ScopedRateThrottle):
 def _remember_budget(throttle: ScopedRateThrottle, request, allowed: bool) -> None:
     """Note the budget left after this request on the Django request, for
     RateLimitHeadersMiddleware to show (a throttle never sees the response)."""
+    if getattr(throttle, "history", None) is None:
+        return  # the throttle did not count this request
     if allowed:
         remaining = max(throttle.num_requests - len(throttle.history), 0)
         oldest = throttle.history[-1] if throttle.history else throttle.now

@@ -157,3 +157,14 @@ def test_an_answer_that_changes_back_gets_a_new_last_modified(patient, doctor):
     assert back.status_code == HTTPStatus.OK
     assert back["ETag"] == first["ETag"]
     assert back["Last-Modified"] != first["Last-Modified"]
+
+
+def test_a_cache_outage_costs_the_304_not_the_answer(client, doctor):
+    from unittest import mock
+
+    from accounts import caching
+
+    with mock.patch.object(caching.cache, "get", side_effect=ConnectionError):
+        response = client.get(f"/api/v1/doctors/{doctor.slug}/")
+    assert response.status_code == HTTPStatus.OK
+    assert response["ETag"] and response["Last-Modified"]
