@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 from django import forms
 from django.db import transaction
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.parsers import MultiPartParser
@@ -50,24 +50,69 @@ def validated(form: forms.BaseForm) -> forms.BaseForm:
     return form
 
 
-def page_example(name: str, *results: dict) -> OpenApiExample:
-    """An example answer of a paginated list: one page holding `results`."""
-    return OpenApiExample(
-        name,
-        value={
-            "count": len(results),
-            "next": None,
-            "previous": None,
-            "results": list(results),
-        },
-        response_only=True,
+def check_choices(params, allowed: dict[str, list[str]]) -> None:
+    """Raise the API's 400 if a query parameter in `allowed` has a value not among
+    its allowed ones (an empty value means "not given"). A client's typo must not
+    silently widen what it asked for, as ignoring it would."""
+    refuse_unknown(
+        params,
+        [
+            name
+            for name, values in allowed.items()
+            if params.get(name) not in ("", None, *values)
+        ],
+        allowed,
     )
+
+
+def refuse_unknown(params, names: list[str], allowed: dict[str, list[str]]) -> None:
+    """The API's 400 for the query parameters `names`, each error naming its
+    parameter (`attr`) and listing the values it allows."""
+    if names:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    exceptions.ErrorDetail(
+                        f"Unknown value “{params.get(name)}”. "
+                        f"Allowed: {', '.join(map(str, allowed[name]))}.",
+                        code="invalid_choice",
+                    )
+                ]
+                for name in names
+            }
+        )
+
+
+def page_example(name: str, result: dict) -> OpenApiExample:
+    """An example answer of a paginated list, given as one of its results:
+    drf-spectacular wraps it in the page itself (count, next, previous, results),
+    so wrapping it here too would document a page of pages."""
+    return OpenApiExample(name, value=result, response_only=True)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 63,
+        "example": "Europe/Berlin",
+        "description": "An IANA time zone name, e.g. Europe/Berlin.",
+    }
+)
+class TimezoneField(serializers.CharField):
+    """An IANA time zone name, documented as a string: the ~600 names (aliases
+    like GMT0 and GMT-0 included) as an enum broke client generators, and the
+    forms check the name (`accounts.timezones.validate_timezone`) anyway."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 63)
+        super().__init__(**kwargs)
 
 
 class MeSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     avatar = serializers.ImageField(read_only=True)
     avatar_thumbnail = serializers.ImageField(read_only=True)
+    timezone = TimezoneField()
 
     class Meta:
         model = User
@@ -116,7 +161,7 @@ class ProfileInputSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
     date_of_birth = serializers.DateField(allow_null=True, required=False)
-    timezone = serializers.CharField(max_length=63)
+    timezone = TimezoneField()
 
 
 class AvatarInputSerializer(serializers.Serializer):

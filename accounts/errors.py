@@ -42,3 +42,31 @@ def refusal_codes(status: HTTPStatus) -> list[str]:
         if cls.status == status:
             codes.add(cls.code)
     return sorted(codes)
+
+
+class IdempotencyKeyInvalid(Refusal):
+    status = HTTPStatus.BAD_REQUEST
+    code = "invalid"
+    field = "Idempotency-Key"
+    default_message = _("Send 1 to 255 printable ASCII characters, e.g. a UUID.")
+
+
+class IdempotencyKeyInUse(Refusal):
+    """The first request with this key is still running: retry in a moment."""
+
+    code = "idempotency_key_in_use"
+    default_message = _(
+        "A request with this Idempotency-Key is still being processed; "
+        "retry in a moment to get its answer."
+    )
+
+
+class IdempotencyKeyReused(Refusal):
+    """The key came before with another request: a client bug, never replayed."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "idempotency_key_reused"
+    default_message = _(
+        "This Idempotency-Key was already used with another request. "
+        "Use a new key for a new request."
+    )

@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 import zoneinfo
 
@@ -159,3 +160,41 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_role(self, role: Role) -> bool:
         """Group membership, read from the prefetched groups when available."""
         return any(group.name == role for group in self.groups.all())
+
+
+class IdempotencyKeyQuerySet(models.QuerySet):
+    def expired(self, at=None) -> "IdempotencyKeyQuerySet":
+        """Keys older than IdempotencyKey.LIFETIME: they replay nothing any more."""
+        return self.filter(created_at__lt=(at or now()) - IdempotencyKey.LIFETIME)
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` an API client sent with a write, and the answer it got:
+    the same key with the same request replays that answer instead of acting twice
+    (a booking retried after its answer was lost). `status` is null while the
+    first request is still running. One row per (user, key): the constraint is
+    what makes two concurrent requests with one key act once."""
+
+    LIFETIME = dt.timedelta(hours=24)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text="SHA-256 of the method, path and body."
+    )
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="one_idempotency_key_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status or 'running'})"

@@ -26,7 +26,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import page_example, validated
+from accounts.api import check_choices, page_example, validated
+from accounts.caching import Conditional
+from accounts.idempotency import Idempotent
 from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
@@ -52,7 +54,7 @@ class SlotPagination(PageNumberPagination):
 
 
 @extend_schema(tags=["doctors"])
-class FreeSlotsView(ListAPIView):
+class FreeSlotsView(Conditional, ListAPIView):
     """A doctor's bookable slots between two dates (inclusive, in the doctor's time
     zone; at most 31 days): the same `Slot.objects.bookable` as the slot picker, so
     past, too-soon, beyond-horizon, held and booked slots are left out."""
@@ -100,16 +102,11 @@ class FreeSlotsView(ListAPIView):
         ],
         examples=[
             page_example(
-                "Two free slots",
+                "A free slot",
                 {
                     "id": 501,
                     "starts_at": "2026-12-03T08:30:00Z",
                     "ends_at": "2026-12-03T09:00:00Z",
-                },
-                {
-                    "id": 502,
-                    "starts_at": "2026-12-03T09:00:00Z",
-                    "ends_at": "2026-12-03T09:30:00Z",
                 },
             )
         ],
@@ -149,7 +146,7 @@ class HoldSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["appointments"])
-class HoldView(APIView):
+class HoldView(Idempotent, APIView):
     """Hold a slot for five minutes while the patient writes the reason (every
     booking rule is checked now), or give the hold back."""
 
@@ -276,15 +273,22 @@ def my_appointments(user):
 
 
 @extend_schema(tags=["appointments"])
-class AppointmentListView(ListAPIView):
+class AppointmentListView(Conditional, Idempotent, ListAPIView):
     """My appointments, as patient and as doctor, soonest first."""
 
     serializer_class = AppointmentSerializer
     throttle_scope = "api_booking"
     conflict_methods = ("POST",)
+    validates_query = True
+    FILTERS = {
+        "as": ["patient", "doctor"],
+        "status": Status.values,
+        "when": ["upcoming", "past"],
+    }
 
     def get_queryset(self):
         user = self.request.user
+        check_choices(self.request.query_params, self.FILTERS)
         appointments = my_appointments(user)
         role = self.request.query_params.get("as")
         if role == "patient":
@@ -305,12 +309,12 @@ class AppointmentListView(ListAPIView):
     @extend_schema(
         summary="My appointments",
         parameters=[
-            OpenApiParameter("as", str, enum=["patient", "doctor"]),
-            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("as", str, enum=FILTERS["as"]),
+            OpenApiParameter("status", str, enum=FILTERS["status"]),
             OpenApiParameter(
                 "when",
                 str,
-                enum=["upcoming", "past"],
+                enum=FILTERS["when"],
                 description="Upcoming: pending or confirmed, not ended (as on the "
                 "page). Past: everything else, latest first.",
             ),
@@ -410,7 +414,7 @@ class RescheduleInputSerializer(serializers.Serializer):
     )
 
 
-class TransitionView(APIView):
+class TransitionView(Idempotent, APIView):
     """One lifecycle step on one of my appointments (another's is 404). The
     service's transition table decides: a role that may not is 403, a state or a
     time that refuses is 409."""

@@ -19,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import form_errors, page_example, validated
+from accounts.api import TimezoneField, form_errors, page_example, validated
+from accounts.idempotency import Idempotent
 from doctors.models import DoctorProfile
 
 from . import schedule, schedule_forms, services
@@ -87,7 +88,7 @@ class BookingSettingsSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     """Weekly windows in the doctor's own wall-clock time, and booking settings."""
 
-    timezone = serializers.CharField(
+    timezone = TimezoneField(
         required=False,
         help_text="The practice's IANA time zone; leave out to keep it. Moving it "
         "moves every future free slot with it.",
@@ -265,7 +266,7 @@ class AffectedVisitsErrorSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["my schedule"])
-class TimeOffListView(ListAPIView):
+class TimeOffListView(Idempotent, ListAPIView):
     """My time off (approved doctors), soonest first; free slots inside it go."""
 
     permission_classes = [IsApprovedDoctor]

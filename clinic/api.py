@@ -12,6 +12,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsSchema
 from drf_standardized_errors.openapi_serializers import (
@@ -27,7 +28,10 @@ import appointments.services
 import appointments.waitlist
 import doctors.services
 import reviews.services
+from accounts import idempotency
 from accounts.errors import Refusal, refusal_codes
+
+from . import headless
 
 
 class ExceptionHandler(StandardExceptionHandler):
@@ -66,6 +70,37 @@ ErrorCode409Enum = models.TextChoices(
 )
 
 
+# The codes a 422 can carry (an Idempotency-Key sent again with another request).
+ErrorCode422Enum = models.TextChoices(
+    "ErrorCode422Enum",
+    [(code.upper(), code) for code in refusal_codes(HTTPStatus.UNPROCESSABLE_ENTITY)],
+)
+
+
+class Error422Serializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ErrorCode422Enum.choices)
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse422Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = Error422Serializer(many=True)
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Makes a retry safe: the same key with the same request within "
+    "24 hours replays the first answer (status and body, with "
+    "`Idempotent-Replayed: true`) instead of acting again; with another request it "
+    "is a 422; while the first request still runs, a 409 "
+    "`idempotency_key_in_use`. Keys are per user; a UUID per action is ideal.",
+    pattern=idempotency.KEY_PATTERN.pattern,
+)
+
+
 class Error409Serializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=ErrorCode409Enum.choices)
     detail = serializers.CharField()
@@ -77,6 +112,37 @@ class ErrorResponse409Serializer(serializers.Serializer):
     errors = Error409Serializer(many=True)
 
 
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="The ETag of your copy: 304 (no body) while it is the answer.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="The Last-Modified of your copy (an HTTP date); ignored when "
+        "If-None-Match is sent.",
+    ),
+]
+CONDITIONAL_RESPONSE_HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "Changes whenever the answer does (a hash of it).",
+    },
+    "Last-Modified": {
+        "schema": {"type": "string"},
+        "description": "When this answer was first given to you here.",
+    },
+    "Cache-Control": {
+        "schema": {"type": "string"},
+        "description": "`private, no-cache` when signed in, else `public, no-cache`.",
+    },
+}
+
+
 class AutoSchema(StandardizedErrorsSchema):
     """drf-standardized-errors' schema (every error response documented with an
     example), told which operations can answer 409 or 429.
@@ -86,9 +152,43 @@ class AutoSchema(StandardizedErrorsSchema):
     query parameters can be a 400; 429 is documented on writes only, the
     ones WriteThrottle counts."""
 
+    def _is_idempotent(self) -> bool:
+        return self.method in getattr(self.view, "idempotent_methods", ())
+
+    def get_override_parameters(self) -> list:
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        if self._is_conditional():
+            parameters = [*parameters, *CONDITIONAL_PARAMETERS]
+        return parameters
+
+    def _is_conditional(self) -> bool:
+        return self.method == "GET" and getattr(self.view, "conditional_get", False)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction=direction)
+        if direction == "response" and self._is_conditional():
+            responses["304"] = {
+                "description": "Not modified: the copy named in If-None-Match (or "
+                "dated in If-Modified-Since) is still the answer.",
+                "headers": CONDITIONAL_RESPONSE_HEADERS,
+            }
+        return responses
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if self._is_conditional() and str(status_code) == "200":
+            headers = {**headers, **CONDITIONAL_RESPONSE_HEADERS}
+        return headers
+
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code == "422":
+            return self._is_idempotent()
         if status_code == "409":
-            return self.method in getattr(self.view, "conflict_methods", ())
+            return self._is_idempotent() or self.method in getattr(
+                self.view, "conflict_methods", ()
+            )
         if status_code == "403" and self.method in getattr(
             self.view, "forbidden_methods", ()
         ):
@@ -99,8 +199,11 @@ class AutoSchema(StandardizedErrorsSchema):
 
     def _should_add_validation_error_response(self) -> bool:
         # Views that check their query parameters (dates, ranges) say so.
-        return super()._should_add_validation_error_response() or (
-            self.method == "GET" and getattr(self.view, "validates_query", False)
+        # So does every operation that takes an Idempotency-Key (a malformed one).
+        return (
+            super()._should_add_validation_error_response()
+            or (self.method == "GET" and getattr(self.view, "validates_query", False))
+            or self._is_idempotent()
         )
 
     def _get_serializer_for_validation_error_response(self):
@@ -154,8 +257,8 @@ class AllauthJWTScheme(OpenApiAuthenticationExtension):
 def auth_specification(request: HttpRequest) -> JsonResponse:
     """allauth's headless OpenAPI specification (sign-up, login, tokens), as JSON.
 
-    Built by allauth from our settings and forms; its translated texts need
-    Django's encoder."""
+    Built by allauth from our settings and forms (its translated texts need
+    Django's encoder), less the endpoints not mounted here (clinic.headless)."""
     from allauth.headless.spec.internal.schema import get_schema
 
-    return JsonResponse(get_schema(), encoder=DjangoJSONEncoder)
+    return JsonResponse(headless.specification(get_schema()), encoder=DjangoJSONEncoder)

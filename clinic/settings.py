@@ -76,6 +76,10 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # RateLimit-* headers on the API's throttled answers (clinic/throttling.py).
+    "clinic.throttling.RateLimitHeadersMiddleware",
+    # allauth's headless answers kept inside its published spec (clinic/headless.py).
+    "clinic.headless.HeadlessSpecMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -250,7 +254,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = reverse_lazy("home")
 # DRF through allauth's JWTTokenAuthentication. The HTML pages stay (not headless-only).
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ["app"]
-HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+# allauth's JWT strategy; sessions as long as refresh tokens, and reuse of a
+# rotated refresh token revokes its session (clinic/tokens.py).
+HEADLESS_TOKEN_STRATEGY = "clinic.tokens.JWTTokenStrategy"
 HEADLESS_JWT_ALGORITHM = "RS256"
 # A PEM on one line (newlines written as \n) is accepted too.
 HEADLESS_JWT_PRIVATE_KEY = env("JWT_PRIVATE_KEY", default="").replace("\\n", "\n")
@@ -261,8 +267,10 @@ if not HEADLESS_JWT_PRIVATE_KEY and DEBUG:
 if HEADLESS_JWT_PRIVATE_KEY:
     jwt_key.check(HEADLESS_JWT_PRIVATE_KEY)  # fail at start, not at the first login
 HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300)
+# 30 days: a phone app opened once a month stays signed in. Each refresh
+# rotates the refresh token and restarts its 30 days.
 HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int(
-    "JWT_REFRESH_TOKEN_LIFETIME", default=86400
+    "JWT_REFRESH_TOKEN_LIFETIME", default=30 * 24 * 60 * 60
 )
 HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
 # Tokens die with their session: logging out revokes them.
@@ -280,10 +288,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: a view that takes a file (the avatar) names its own parser, so
+    # generated clients send JSON everywhere else.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     # Writes are throttled per user on the shared cache; a view names its scope.
@@ -300,9 +307,12 @@ REST_FRAMEWORK = {
 }
 DRF_STANDARDIZED_ERRORS = {
     "ALLOWED_ERROR_STATUS_CODES": [
-        str(code) for code in (400, 401, 403, 404, 405, 406, 409, 415, 429, 500)
+        str(code) for code in (400, 401, 403, 404, 405, 406, 409, 415, 422, 429, 500)
     ],
-    "ERROR_SCHEMAS": {"409": "clinic.api.ErrorResponse409Serializer"},
+    "ERROR_SCHEMAS": {
+        "409": "clinic.api.ErrorResponse409Serializer",
+        "422": "clinic.api.ErrorResponse422Serializer",
+    },
     # Also turns the services' refusals into the error body.
     "EXCEPTION_HANDLER_CLASS": "clinic.api.ExceptionHandler",
 }
@@ -336,6 +346,7 @@ SPECTACULAR_SETTINGS = {
             )
         },
         "ErrorCode409Enum": "clinic.api.ErrorCode409Enum.choices",
+        "ErrorCode422Enum": "clinic.api.ErrorCode422Enum.choices",
         "AppointmentStatusEnum": "appointments.api.Status",
         "DoctorStatusEnum": "doctors.api.DoctorStatus",
     },

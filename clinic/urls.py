@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import api, views
+from . import api, headless, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("clinic.api_urls")),
     # allauth's headless JSON API: sign-up, login, JWT tokens (app client).
     path("_allauth/openapi.json", api.auth_specification, name="auth-schema"),
+    *headless.unused_urlpatterns(),  # phone numbers, login by code: 404
     path("_allauth/", include("allauth.headless.urls")),
     # Before doctors: their /doctors/me/... pages must win over /doctors/<slug>/.
     path("", include("appointments.urls")),

@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import page_example, validated
+from accounts.api import TimezoneField, page_example, refuse_unknown, validated
+from accounts.caching import Conditional
 
 from . import services
 from .filters import AVAILABLE_WITHIN_CHOICES, SORT_CHOICES, DoctorFilter
@@ -86,6 +87,7 @@ class DoctorDetailSerializer(DoctorSerializer):
     languages = LanguageSerializer(many=True, read_only=True)
     next_available = None
     avatar = serializers.ImageField(source="user.avatar", read_only=True)
+    timezone = TimezoneField(read_only=True)
 
     class Meta(DoctorSerializer.Meta):
         fields = [
@@ -145,15 +147,20 @@ DIRECTORY_PARAMETERS = [
 
 
 @extend_schema(tags=["doctors"])
-class DoctorListView(ListAPIView):
+class DoctorListView(Conditional, ListAPIView):
     """The directory: the same search, filters, sort and pagination as /doctors/
-    (one DoctorFilter for both). Unknown filter values are ignored, as on the page."""
+    (one DoctorFilter for both). An unknown sort or filter value is a 400 naming
+    the parameter and its allowed values (the page ignores it)."""
 
     serializer_class = DoctorSerializer
     permission_classes = [permissions.AllowAny]
+    validates_query = True
 
     def get_queryset(self):
-        return DoctorFilter(self.request.query_params, request=self.request).qs
+        params = self.request.query_params
+        directory = DoctorFilter(params, request=self.request)
+        refuse_unknown(params, directory.unknown(), directory.choices())
+        return directory.qs
 
     @extend_schema(
         summary="Find doctors",
@@ -181,7 +188,7 @@ def visible_doctor(request: Request, slug: str) -> DoctorProfile:
 
 
 @extend_schema(tags=["doctors"])
-class DoctorDetailView(RetrieveAPIView):
+class DoctorDetailView(Conditional, RetrieveAPIView):
     serializer_class = DoctorDetailSerializer
     permission_classes = [permissions.AllowAny]
 
@@ -274,6 +281,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     languages = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True
     )
+    timezone = TimezoneField(read_only=True)
 
     class Meta:
         model = DoctorProfile
@@ -315,7 +323,7 @@ class ApplicationInputSerializer(serializers.Serializer):
     consultation_fee = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=0
     )
-    timezone = serializers.CharField(max_length=63)
+    timezone = TimezoneField()
 
 
 APPLICATION_EXAMPLE = {

@@ -219,6 +219,24 @@ class DoctorFilter(django_filters.FilterSet):
         self.form.is_valid()  # lenient fields: always valid, fills cleaned_data
         return self.form.cleaned_data.get("sort") or DEFAULT_SORT
 
+    def choices(self) -> dict[str, list[str]]:
+        """Each choice filter's known values (the API lists them in its 400)."""
+        return {
+            name: [str(key) for key, _label in self.filters[name].extra["choices"]]
+            for name, filter_ in self.filters.items()
+            if isinstance(filter_, LenientChoiceFilter)
+        }
+
+    def unknown(self) -> list[str]:
+        """The choice filters given a value they ignored as unknown: the page
+        shows everything then; the API answers 400 (a client wants to know)."""
+        self.form.is_valid()
+        return [
+            name
+            for name in self.choices()
+            if self.data.get(name) and not self.form.cleaned_data.get(name)
+        ]
+
     FILTER_NAMES = ("q", "specialization", "city", "language", "available_within")
 
     @property

@@ -4,14 +4,20 @@ my email preferences. (notifications imports no other app: nothing from accounts
 from http import HTTPStatus
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import page_example
+from accounts.api import check_choices, page_example
+from accounts.caching import Conditional
 
 from . import services
 from .forms import EmailPreferencesForm
@@ -41,12 +47,15 @@ NOTIFICATION_EXAMPLE = {
 
 
 @extend_schema(tags=["notifications"])
-class NotificationListView(ListAPIView):
+class NotificationListView(Conditional, ListAPIView):
     """My notifications, newest first (another person's are never listed)."""
 
     serializer_class = NotificationSerializer
+    validates_query = True
+    FILTERS = {"unread": ["true", "false", "1", "0"]}
 
     def get_queryset(self):
+        check_choices(self.request.query_params, self.FILTERS)
         queryset = Notification.objects.for_user(self.request.user)
         if self.request.query_params.get("unread") in {"1", "true"}:
             queryset = queryset.unread()
@@ -54,6 +63,14 @@ class NotificationListView(ListAPIView):
 
     @extend_schema(
         summary="My notifications",
+        parameters=[
+            OpenApiParameter(
+                "unread",
+                str,
+                enum=FILTERS["unread"],
+                description="true: only the unread ones.",
+            )
+        ],
         examples=[
             page_example(
                 "One page",

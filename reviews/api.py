@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import validated
+from accounts.api import check_choices, validated
+from accounts.caching import Conditional
 from doctors.api import visible_doctor
 from doctors.models import DoctorProfile
 
@@ -90,16 +91,18 @@ REVIEW_EXAMPLE = {
 
 
 @extend_schema(tags=["doctors"])
-class DoctorReviewsView(APIView):
+class DoctorReviewsView(Conditional, APIView):
     """A doctor's visible reviews (hidden ones are left out and not counted), with
     the rating average, count and the 5-to-1 star distribution."""
 
     permission_classes = [permissions.AllowAny]
+    validates_query = True
+    FILTERS = {"sort": list(ReviewQuerySet.SORTS)}
 
     @extend_schema(
         summary="A doctor's reviews and rating",
         parameters=[
-            OpenApiParameter("sort", str, enum=list(ReviewQuerySet.SORTS)),
+            OpenApiParameter("sort", str, enum=FILTERS["sort"]),
             OpenApiParameter("page", int),
         ],
         responses={200: DoctorReviewsSerializer},
@@ -122,6 +125,7 @@ class DoctorReviewsView(APIView):
         ],
     )
     def get(self, request: Request, slug: str) -> Response:
+        check_choices(request.query_params, self.FILTERS)
         doctor = visible_doctor(request, slug)
         reviews = (
             Review.objects.visible()

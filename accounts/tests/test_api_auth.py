@@ -249,3 +249,54 @@ def test_a_dev_key_is_generated_once_and_kept(tmp_path):
     jwt_key.check(first)
     with pytest.raises(ImproperlyConfigured):
         jwt_key.check("not a key")
+
+
+def refresh_with(client, refresh_token: str):
+    return client.post(
+        f"{AUTH}/tokens/refresh",
+        {"refresh_token": refresh_token},
+        content_type="application/json",
+    )
+
+
+def verified(user):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(
+        user=user, email=user.email, primary=True, verified=True
+    )
+    return user
+
+
+def test_a_refresh_token_lives_30_days_and_keeps_its_session(client, patient, password):
+    assert settings.HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN == 30 * 24 * 60 * 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        refresh = log_in(client, verified(patient).email, password)["refresh_token"]
+        # Past Django's two-week session age: the session lives as long.
+        traveller.shift(dt.timedelta(days=29))
+        response = refresh_with(client, refresh)
+        assert response.status_code == HTTPStatus.OK, response.content
+        access = response.json()["data"]["access_token"]
+        assert client.get(ME, **bearer(access)).status_code == HTTPStatus.OK
+        # Each refresh starts 30 days anew; a month without one signs out.
+        refresh = response.json()["data"]["refresh_token"]
+        traveller.shift(dt.timedelta(days=29))
+        refresh = refresh_with(client, refresh).json()["data"]["refresh_token"]
+        traveller.shift(dt.timedelta(days=30, seconds=1))
+        assert refresh_with(client, refresh).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_reusing_a_rotated_refresh_token_revokes_the_session(client, patient, password):
+    tokens = log_in(client, verified(patient).email, password)
+    stolen = tokens["refresh_token"]
+    data = refresh_with(client, stolen).json()["data"]  # the app rotates it
+    assert client.get(ME, **bearer(data["access_token"])).status_code == 200
+    # The rotated-out token comes back (a thief's copy): refused, and the
+    # session ends, so the tokens it was exchanged for stop working too.
+    assert refresh_with(client, stolen).status_code == HTTPStatus.BAD_REQUEST
+    assert client.get(ME, **bearer(data["access_token"])).status_code == 401
+    assert refresh_with(client, data["refresh_token"]).status_code == 400
+    # Another session of the same user is untouched.
+    other = log_in(client, patient.email, password)
+    assert client.get(ME, **bearer(other["access_token"])).status_code == 200

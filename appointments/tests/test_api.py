@@ -372,3 +372,14 @@ def test_declining_a_confirmed_appointment_is_409_and_changes_nothing(doctor):
     assert (appointment.cancelled_by, appointment.cancellation_reason) == (None, "")
     assert list(appointment.events.values_list("pk", flat=True)) == events
     assert Slot.objects.get(pk=appointment.slot_id).is_booked
+
+
+@pytest.mark.parametrize("name", ["as", "when", "status"])
+def test_unknown_appointment_filters_are_a_400_naming_the_allowed_values(patient, name):
+    response = ApiClient(patient).get("/api/v1/appointments/", {name: "bogus"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    [error] = response.json()["errors"]
+    assert error["attr"] == name
+    assert error["code"] == "invalid_choice"
+    assert "Allowed: " in error["detail"]
+    assert "upcoming" in error["detail"] or name != "when"

@@ -104,6 +104,29 @@ def test_writes_are_throttled_with_retry_after(patient_client, monkeypatch):
     assert patient_client.get("/api/v1/me/").status_code == HTTPStatus.OK
 
 
+def test_throttled_answers_carry_the_ratelimit_headers(patient_client, monkeypatch):
+    from clinic.throttling import WriteThrottle
+
+    monkeypatch.setattr(WriteThrottle, "THROTTLE_RATES", {"api_write": "2/min"})
+    budgets = []
+    for _ in range(3):
+        response = patient_client.patch(
+            "/api/v1/me/", {"phone": "+49 30 1234567"}, content_type="application/json"
+        )
+        budgets.append(
+            (
+                response.status_code,
+                response["RateLimit-Limit"],
+                response["RateLimit-Remaining"],
+            )
+        )
+        assert 0 < int(response["RateLimit-Reset"]) <= 60
+        assert response["RateLimit-Policy"] == "2;w=60"
+    assert budgets == [(200, "2", "1"), (200, "2", "0"), (429, "2", "0")]
+    # Reads are not throttled, so they carry no budget.
+    assert "RateLimit-Limit" not in patient_client.get("/api/v1/me/")
+
+
 def test_the_schema_and_docs_are_served_offline(client):
     response = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json")
     assert response.status_code == HTTPStatus.OK

@@ -51,10 +51,9 @@ def test_the_directory_uses_the_pages_filters_and_sort(client):
     assert client.get("/api/v1/doctors/", {"q": "eleni"}).json()["count"] == 1
     named = client.get("/api/v1/doctors/", {"sort": "name"}).json()["results"]
     assert [d["name"] for d in named] == sorted(d["name"] for d in named)
-    # Unknown values are ignored, as on the page, never a 400.
+    # Unknown values are a 400 (the page ignores them): see below.
     response = client.get("/api/v1/doctors/", {"sort": "nonsense", "city": "Nowhere"})
-    assert response.status_code == HTTPStatus.OK
-    assert response.json()["count"] == 3
+    assert response.status_code == HTTPStatus.BAD_REQUEST
 
 
 def test_the_directory_query_count_does_not_grow_with_the_page(
@@ -175,3 +174,27 @@ def test_the_application_form_rules_apply(patient):
     (error,) = response.json()["errors"]
     assert error["attr"] == "languages"
     assert "klingon" in error["detail"]
+
+
+def test_unknown_sort_and_filter_values_are_a_400_naming_them(client):
+    SpecializationFactory(slug="cardiology", name="Cardiology")
+    DoctorProfileFactory(specialization__slug="dermatology")
+    response = client.get(
+        "/api/v1/doctors/", {"sort": "bogus", "specialization": "nope"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    errors = {error["attr"]: error for error in response.json()["errors"]}
+    assert set(errors) == {"sort", "specialization"}
+    assert errors["sort"]["code"] == "invalid_choice"
+    assert "“bogus”" in errors["sort"]["detail"]
+    assert "popular, rating, name, newest, next_available" in errors["sort"]["detail"]
+    assert "cardiology" in errors["specialization"]["detail"]
+    # Known values (any case, as on the page) and empty ones are fine.
+    ok = client.get("/api/v1/doctors/", {"sort": "Rating", "specialization": ""})
+    assert ok.status_code == HTTPStatus.OK
+
+
+def test_the_directory_page_still_ignores_unknown_values(client):
+    DoctorProfileFactory()
+    response = client.get("/doctors/", {"sort": "bogus", "specialization": "nope"})
+    assert response.status_code == HTTPStatus.OK

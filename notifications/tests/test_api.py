@@ -73,3 +73,11 @@ def test_the_list_query_count_is_flat(patient, django_assert_max_num_queries):
     api = ApiClient(patient)
     with django_assert_max_num_queries(5):  # session + user (token), count, page
         assert api.get("/api/v1/notifications/").json()["count"] == 15
+
+
+def test_an_unknown_unread_filter_is_a_400(patient):
+    response = ApiClient(patient).get("/api/v1/notifications/", {"unread": "yes"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    [error] = response.json()["errors"]
+    assert error["attr"] == "unread"
+    assert error["detail"] == "Unknown value “yes”. Allowed: true, false, 1, 0."

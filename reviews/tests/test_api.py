@@ -129,3 +129,11 @@ def test_a_public_review_shows_the_month_of_the_visit_never_its_time(client, doc
     assert review["visit_month"] == "2026-11"
     assert "08:30" not in response.content.decode()
     assert "2026-11-03" not in response.content.decode()
+
+
+def test_an_unknown_review_sort_is_a_400(client, doctor):
+    response = client.get(f"/api/v1/doctors/{doctor.slug}/reviews/", {"sort": "best"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    [error] = response.json()["errors"]
+    assert error["attr"] == "sort"
+    assert "newest, highest, lowest" in error["detail"]
