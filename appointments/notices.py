@@ -23,8 +23,14 @@ def format_for(user: User, moment: dt.datetime) -> str:
     return dateformat.format(moment.astimezone(user.zone), "D j M Y, H:i")
 
 
-def _calendar_file(appointment: Appointment) -> list[tuple[str, str, str]]:
-    return [(ics.filename(appointment), ics.build(appointment), "text/calendar")]
+def calendar_attachment(appointment: Appointment) -> list[tuple[str, str, str]]:
+    """The appointment's calendar object as it stands now, for an email about it:
+    a REQUEST (new or changed) or a CANCEL, typed `text/calendar; method=...` so
+    mail readers offer to update the calendar (RFC 6047)."""
+    method = ics.method_for(appointment)
+    return [
+        (ics.filename(appointment), ics.build(appointment), ics.content_type(method))
+    ]
 
 
 def _context(appointment: Appointment, **extra) -> dict:
@@ -58,6 +64,7 @@ def booked(appointment: Appointment) -> None:
         },
         link=link,
         email_context=_context(appointment),
+        attachments=calendar_attachment(appointment),
     )
     names = {
         "doctor": doctor.display_name,
@@ -75,7 +82,7 @@ def booked(appointment: Appointment) -> None:
             message=text % names,
             link=link,
             email_context=_context(appointment, booked_by_clinic=by_staff),
-            attachments=_calendar_file(appointment),
+            attachments=calendar_attachment(appointment),
         )
     elif by_staff:
         notify(
@@ -88,6 +95,7 @@ def booked(appointment: Appointment) -> None:
             % names,
             link=link,
             email_context=_context(appointment, booked_by_clinic=True),
+            attachments=calendar_attachment(appointment),
         )
 
 
@@ -107,7 +115,7 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             % {**names, "when": format_for(patient, appointment.starts_at)},
             link=link,
             email_context=context,
-            attachments=_calendar_file(appointment),
+            attachments=calendar_attachment(appointment),
         )
     elif appointment.status == Status.COMPLETED:
         notify(
@@ -125,6 +133,18 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             % {**names, "when": format_for(doctor.user, appointment.starts_at)},
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
+        )
+        # A receipt, mostly for the CANCEL it carries: the patient's calendar
+        # still holds the visit from the confirmation.
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_CANCELLED,
+            message=_("You cancelled your appointment with %(doctor)s on %(when)s.")
+            % {**names, "when": format_for(patient, appointment.starts_at)},
+            link=link,
+            email_context=context,
+            attachments=calendar_attachment(appointment),
         )
     elif appointment.status == Status.CANCELLED:
         # By the doctor (declining or cancelling), by staff, or not confirmed in time.
@@ -149,6 +169,7 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             message=(text % {**names, "when": when, "reason": reason})[:300],
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
         )
         if role == "staff":
             when = format_for(doctor.user, appointment.starts_at)
@@ -161,6 +182,7 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
                 message=(text % {**names, "when": when, "reason": reason})[:300],
                 link=link,
                 email_context=context,
+                attachments=calendar_attachment(appointment),
             )
 
 
@@ -196,6 +218,17 @@ def rescheduled(
             % times(doctor.user),
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
+        )
+        # A receipt carrying the moved event for the patient's own calendar.
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
+            message=_("You moved your appointment with %(doctor)s to %(new)s.")
+            % times(patient),
+            link=link,
+            email_context=context,
+            attachments=calendar_attachment(appointment),
         )
         return
     text = (
@@ -211,7 +244,7 @@ def rescheduled(
         message=(f"{text} {reason}" if reason else text)[:300],
         link=link,
         email_context=context,
-        attachments=_calendar_file(appointment),
+        attachments=calendar_attachment(appointment),
     )
     if role == "staff":
         notify(
@@ -223,4 +256,5 @@ def rescheduled(
             % times(doctor.user),
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
         )

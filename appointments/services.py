@@ -301,7 +301,12 @@ def _transition(
     check_transition(appointment, user=user, action=action, note=note, now=now)
     from_status = appointment.status
     to_status = TRANSITIONS[action, from_status].to_status
-    changes = {"status": to_status, "updated_at": timezone.now()}
+    changes = {
+        "status": to_status,
+        "updated_at": timezone.now(),
+        # Under the appointment's row lock: read, raise, write cannot interleave.
+        "calendar_sequence": appointment.calendar_sequence + 1,
+    }
     if to_status == Status.CANCELLED:
         changes.update(cancelled_by=user, cancellation_reason=note.strip())
     updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
@@ -462,6 +467,7 @@ def reschedule(
                 status=to_status,
                 reminder_sent_at=None,
                 updated_at=timezone.now(),
+                calendar_sequence=appointment.calendar_sequence + 1,
             )
     except IntegrityError:
         raise SlotUnavailable from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import schedule_views, views
+from . import feed_views, schedule_views, views
 
 app_name = "appointments"
 
@@ -38,6 +38,9 @@ urlpatterns: list = [
     path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("appointments/<int:pk>/accept/", views.accept, name="accept"),
     path("appointments/<int:pk>/complete/", views.complete, name="complete"),
+    # The private calendar feed: the token is the credential (feeds.py).
+    path("calendar/<str:token>.ics", feed_views.feed, name="feed"),
+    path("account/calendar/renew/", feed_views.renew, name="feed_renew"),
     path(
         "doctors/me/appointments/",
         views.doctor_appointment_list,
