@@ -123,12 +123,18 @@ def email_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/notification_settings.html", context)
 
 
+def _token_of(group: str, request: HttpRequest) -> str:
+    return request.resolver_match.kwargs["token"]
+
+
 # RFC 8058: the mail provider POSTs from its own servers, with no session and no
 # CSRF token; the signed token in the URL is what authorises the change (and it
 # can only ever switch one kind of email off). The only CSRF-exempt view.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate="30/m", method="POST", block=True)
+# Per link, not per IP: the one-click POSTs of a whole mail provider come from a
+# few addresses, and a forged token fails its signature anyway.
+@ratelimit(key=_token_of, rate="10/m", method="POST", block=True)
 @never_cache
 @sensitive_variables("token")
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:

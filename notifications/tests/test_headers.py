@@ -129,3 +129,20 @@ def test_only_the_unsubscribe_view_skips_csrf(patient):
     browser.force_login(patient)
     response = browser.post(reverse("notifications:settings"), {})
     assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_one_link_is_rate_limited_not_the_providers_address(patient, other_patient):
+    provider = Client(REMOTE_ADDR="203.0.113.9")
+    kind = Kind.APPOINTMENT_REMINDER
+    first = reverse(
+        "notifications:unsubscribe",
+        args=[services.unsubscribe_token(user=patient, kind=kind)],
+    )
+    for _ in range(10):
+        assert provider.post(first).status_code == HTTPStatus.OK
+    assert provider.post(first).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    second = reverse(
+        "notifications:unsubscribe",
+        args=[services.unsubscribe_token(user=other_patient, kind=kind)],
+    )
+    assert provider.post(second).status_code == HTTPStatus.OK
