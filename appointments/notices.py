@@ -1,7 +1,10 @@
 """What each appointment change tells whom: the inbox texts and email contexts.
 
 The services call these inside their transaction, after the change is written;
-`notify` writes the inbox row there and sends the email once it commits."""
+`notify` writes the inbox row there and sends the email once it commits. Every
+email about a booked, confirmed, moved or cancelled visit carries the visit's
+calendar object as it now stands (`calendar_attachment`), so the calendars of
+both sides follow."""
 
 import datetime as dt
 
@@ -45,7 +48,7 @@ def _context(appointment: Appointment, **extra) -> dict:
 def booked(appointment: Appointment) -> None:
     """A new booking: the doctor is told (asked to confirm unless it confirmed
     itself); the patient hears of one the clinic made for them, and of one that
-    confirmed itself (with the calendar file)."""
+    confirmed itself."""
     doctor, patient = appointment.doctor, appointment.patient
     confirmed = appointment.status == Status.CONFIRMED
     by_staff = appointment.booked_by_id not in (None, patient.pk)
@@ -171,10 +174,16 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             email_context=context,
             attachments=calendar_attachment(appointment),
         )
-        if role == "staff":
+        if role in ("staff", "system"):
             when = format_for(doctor.user, appointment.starts_at)
-            text = _(
-                "The clinic cancelled %(patient)s's appointment on %(when)s: %(reason)s"
+            text = (
+                _(
+                    "The clinic cancelled %(patient)s's appointment on %(when)s: "
+                    "%(reason)s"
+                )
+                if role == "staff"
+                # Its calendar still holds the booking, tentatively.
+                else _("%(patient)s's booking on %(when)s was cancelled: %(reason)s")
             )
             notify(
                 recipient=doctor.user,
@@ -193,9 +202,10 @@ def rescheduled(
     old_starts_at: dt.datetime,
     reason: str = "",
 ) -> None:
-    """A visit moved. The patient moved it: the doctor hears the old and new time.
-    The doctor or the clinic moved it: the patient hears the new time and why (and
-    the doctor too when the clinic did)."""
+    """A visit moved. The patient moved it: the doctor hears the old and new time,
+    and the patient gets a receipt with the moved event. The doctor or the clinic
+    moved it: the patient hears the new time and why (and the doctor too when the
+    clinic did)."""
     doctor, patient = appointment.doctor, appointment.patient
     link = appointment.get_absolute_url()
     context = _context(

@@ -228,3 +228,18 @@ def test_every_status_change_raises_the_sequence(
     assert appointment.calendar_sequence == 1
     _calendar, event = the_event(ics.build(appointment))
     assert int(event["sequence"]) == 1
+
+
+def test_a_booking_never_confirmed_is_withdrawn_from_both_calendars(
+    committed, patient, doctor, start
+):
+    """The doctor got it as tentative with the booking: both get the CANCEL."""
+    appointment = AppointmentFactory(
+        patient=patient, slot=SlotFactory(doctor=doctor, starts_at=start)
+    )
+    committed(services.close_past_appointments, now=start + dt.timedelta(minutes=1))
+    sent = objects_sent()
+    assert set(sent) == {patient.email, doctor.user.email}
+    check(
+        sent, method="CANCEL", sequence=1, status="CANCELLED", uid=ics.uid(appointment)
+    )
