@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
 
@@ -50,6 +51,7 @@ def rotate(*, user: User) -> CalendarFeed:
     return feed
 
 
+@sensitive_variables("token")  # an error report here would print it
 def find(token: str) -> CalendarFeed | None:
     """The feed whose token is `token`, or None. The row is found by the token's
     first characters; the whole token is then compared in constant time."""

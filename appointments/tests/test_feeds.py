@@ -8,6 +8,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.views.debug import ExceptionReporter
 
 from accounts.tests.api import ApiClient
 from accounts.tests.factories import UserFactory
@@ -96,6 +97,14 @@ def test_the_feed_is_private_calendar_text(client, patient, doctor):
     assert response["Last-Modified"]
 
 
+def test_head_answers_the_headers_alone(client, patient, doctor):
+    visit(patient=patient, doctor=doctor, days=5)
+    full = client.get(path_of(patient))
+    head = client.head(path_of(patient))
+    assert head.status_code == HTTPStatus.OK
+    assert head["ETag"] == full["ETag"] and head.content == b""
+
+
 def test_a_current_copy_gets_304_and_a_change_a_new_feed(client, patient, doctor):
     appointment = visit(patient=patient, doctor=doctor, days=5, status=Status.PENDING)
     path = path_of(patient)
@@ -168,6 +177,8 @@ def test_the_token_never_reaches_the_logs(client, patient, caplog, monkeypatch):
     # The error report (mailed to admins) gets no request to print the path from.
     [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert error.request is None
+    report = ExceptionReporter(error.request, *error.exc_info).get_traceback_text()
+    assert "RuntimeError" in report and fresh_token not in report
 
 
 def test_runserver_request_lines_are_redacted_too(patient):
