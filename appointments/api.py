@@ -567,16 +567,22 @@ class CalendarFileView(APIView):
         responses={
             (200, "text/calendar"): OpenApiResponse(
                 OpenApiTypes.STR,
-                description="An iCalendar VEVENT, times in UTC.",
+                description="An iCalendar VEVENT (METHOD:PUBLISH), times in UTC: "
+                "the same UID and SEQUENCE as the invitations the emails carry; "
+                "names, place and time only, never a health detail.",
                 examples=[
                     OpenApiExample(
                         "One visit",
-                        value="BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
-                        "PRODID:-//Clinic//Appointments//EN\r\nBEGIN:VEVENT\r\n"
+                        value="BEGIN:VCALENDAR\r\nPRODID:-//Clinic//Appointments//EN"
+                        "\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH"
+                        "\r\nBEGIN:VEVENT\r\n"
                         "UID:appointment-77@clinic.example.com\r\n"
+                        "DTSTAMP:20261201T100500Z\r\nSEQUENCE:1\r\n"
                         "DTSTART:20261203T083000Z\r\nDTEND:20261203T090000Z\r\n"
-                        "SUMMARY:Appointment with Dr Ada Lee (Cardiology)\r\n"
-                        "END:VEVENT\r\nEND:VCALENDAR\r\n",
+                        "SUMMARY:Appointment with Dr Ada Lee · City Health Centre\r\n"
+                        "STATUS:CONFIRMED\r\nCLASS:PRIVATE\r\n"
+                        'ORGANIZER;CN="Dr Ada Lee":mailto:no-reply@clinic.example.com'
+                        "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
                     )
                 ],
             )

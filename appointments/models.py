@@ -280,6 +280,11 @@ class Appointment(models.Model):
     attendance_confirmed_at = models.DateTimeField(
         _("attendance confirmed at"), null=True, blank=True
     )
+    # The iCalendar SEQUENCE (RFC 5545 3.8.7.4): raised by the services with every
+    # change of time or status, so calendars replace their copy with the newer.
+    calendar_sequence = models.PositiveIntegerField(
+        _("calendar sequence"), default=0, editable=False
+    )
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -544,3 +549,36 @@ class WaitlistNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} told of slot {self.slot_id}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar subscription: whoever knows the token reads
+    their appointments' names and times (never reasons), as a calendar app does.
+
+    The token is kept as it is, not hashed: the profile page and the API show the
+    link again whenever the person needs it for another device (a hash could only
+    be shown once, and every lost link would mean renewing it, breaking the
+    other subscriptions), and whoever can read this table can read the
+    appointments themselves, in more detail than the feed gives. The first
+    characters (`selector`) find the row; the whole token is then compared in
+    constant time, so response times reveal nothing of it."""
+
+    SELECTOR_LENGTH = 12
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    selector = models.CharField(max_length=SELECTOR_LENGTH, unique=True)
+    token = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("renewed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -1,7 +1,10 @@
 """What each appointment change tells whom: the inbox texts and email contexts.
 
 The services call these inside their transaction, after the change is written;
-`notify` writes the inbox row there and sends the email once it commits."""
+`notify` writes the inbox row there and sends the email once it commits. Every
+email about a booked, confirmed, moved or cancelled visit carries the visit's
+calendar object as it now stands (`calendar_attachment`), so the calendars of
+both sides follow."""
 
 import datetime as dt
 
@@ -23,8 +26,14 @@ def format_for(user: User, moment: dt.datetime) -> str:
     return dateformat.format(moment.astimezone(user.zone), "D j M Y, H:i")
 
 
-def _calendar_file(appointment: Appointment) -> list[tuple[str, str, str]]:
-    return [(ics.filename(appointment), ics.build(appointment), "text/calendar")]
+def calendar_attachment(appointment: Appointment) -> list[tuple[str, str, str]]:
+    """The appointment's calendar object as it stands now, for an email about it:
+    a REQUEST (new or changed) or a CANCEL, typed `text/calendar; method=...` so
+    mail readers offer to update the calendar (RFC 6047)."""
+    method = ics.method_for(appointment)
+    return [
+        (ics.filename(appointment), ics.build(appointment), ics.content_type(method))
+    ]
 
 
 def _context(appointment: Appointment, **extra) -> dict:
@@ -39,7 +48,7 @@ def _context(appointment: Appointment, **extra) -> dict:
 def booked(appointment: Appointment) -> None:
     """A new booking: the doctor is told (asked to confirm unless it confirmed
     itself); the patient hears of one the clinic made for them, and of one that
-    confirmed itself (with the calendar file)."""
+    confirmed itself."""
     doctor, patient = appointment.doctor, appointment.patient
     confirmed = appointment.status == Status.CONFIRMED
     by_staff = appointment.booked_by_id not in (None, patient.pk)
@@ -58,6 +67,7 @@ def booked(appointment: Appointment) -> None:
         },
         link=link,
         email_context=_context(appointment),
+        attachments=calendar_attachment(appointment),
     )
     names = {
         "doctor": doctor.display_name,
@@ -75,7 +85,7 @@ def booked(appointment: Appointment) -> None:
             message=text % names,
             link=link,
             email_context=_context(appointment, booked_by_clinic=by_staff),
-            attachments=_calendar_file(appointment),
+            attachments=calendar_attachment(appointment),
         )
     elif by_staff:
         notify(
@@ -88,6 +98,7 @@ def booked(appointment: Appointment) -> None:
             % names,
             link=link,
             email_context=_context(appointment, booked_by_clinic=True),
+            attachments=calendar_attachment(appointment),
         )
 
 
@@ -107,7 +118,7 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             % {**names, "when": format_for(patient, appointment.starts_at)},
             link=link,
             email_context=context,
-            attachments=_calendar_file(appointment),
+            attachments=calendar_attachment(appointment),
         )
     elif appointment.status == Status.COMPLETED:
         notify(
@@ -125,6 +136,18 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             % {**names, "when": format_for(doctor.user, appointment.starts_at)},
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
+        )
+        # A receipt, mostly for the CANCEL it carries: the patient's calendar
+        # still holds the visit from the confirmation.
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_CANCELLED,
+            message=_("You cancelled your appointment with %(doctor)s on %(when)s.")
+            % {**names, "when": format_for(patient, appointment.starts_at)},
+            link=link,
+            email_context=context,
+            attachments=calendar_attachment(appointment),
         )
     elif appointment.status == Status.CANCELLED:
         # By the doctor (declining or cancelling), by staff, or not confirmed in time.
@@ -149,11 +172,18 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
             message=(text % {**names, "when": when, "reason": reason})[:300],
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
         )
-        if role == "staff":
+        if role in ("staff", "system"):
             when = format_for(doctor.user, appointment.starts_at)
-            text = _(
-                "The clinic cancelled %(patient)s's appointment on %(when)s: %(reason)s"
+            text = (
+                _(
+                    "The clinic cancelled %(patient)s's appointment on %(when)s: "
+                    "%(reason)s"
+                )
+                if role == "staff"
+                # Its calendar still holds the booking, tentatively.
+                else _("%(patient)s's booking on %(when)s was cancelled: %(reason)s")
             )
             notify(
                 recipient=doctor.user,
@@ -161,6 +191,7 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
                 message=(text % {**names, "when": when, "reason": reason})[:300],
                 link=link,
                 email_context=context,
+                attachments=calendar_attachment(appointment),
             )
 
 
@@ -171,9 +202,10 @@ def rescheduled(
     old_starts_at: dt.datetime,
     reason: str = "",
 ) -> None:
-    """A visit moved. The patient moved it: the doctor hears the old and new time.
-    The doctor or the clinic moved it: the patient hears the new time and why (and
-    the doctor too when the clinic did)."""
+    """A visit moved. The patient moved it: the doctor hears the old and new time,
+    and the patient gets a receipt with the moved event. The doctor or the clinic
+    moved it: the patient hears the new time and why (and the doctor too when the
+    clinic did)."""
     doctor, patient = appointment.doctor, appointment.patient
     link = appointment.get_absolute_url()
     context = _context(
@@ -196,6 +228,17 @@ def rescheduled(
             % times(doctor.user),
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
+        )
+        # A receipt carrying the moved event for the patient's own calendar.
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_RESCHEDULED,
+            message=_("You moved your appointment with %(doctor)s to %(new)s.")
+            % times(patient),
+            link=link,
+            email_context=context,
+            attachments=calendar_attachment(appointment),
         )
         return
     text = (
@@ -211,7 +254,7 @@ def rescheduled(
         message=(f"{text} {reason}" if reason else text)[:300],
         link=link,
         email_context=context,
-        attachments=_calendar_file(appointment),
+        attachments=calendar_attachment(appointment),
     )
     if role == "staff":
         notify(
@@ -223,6 +266,7 @@ def rescheduled(
             % times(doctor.user),
             link=link,
             email_context=context,
+            attachments=calendar_attachment(appointment),
         )
 
 
@@ -261,6 +305,7 @@ def cancelled_for_time_off(appointment: Appointment, *, role: str) -> None:
         message=f"{text[: 299 - len(book_again)]} {book_again}",
         link=free_times,
         email_context=context,
+        attachments=calendar_attachment(appointment),
     )
     if role == "staff":
         notify(
@@ -279,4 +324,5 @@ def cancelled_for_time_off(appointment: Appointment, *, role: str) -> None:
             )[:300],
             link=appointment.get_absolute_url(),
             email_context=context,
+            attachments=calendar_attachment(appointment),
         )

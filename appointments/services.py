@@ -314,7 +314,12 @@ def _transition(
     check_transition(appointment, user=user, action=action, note=note, now=now)
     from_status = appointment.status
     to_status = TRANSITIONS[action, from_status].to_status
-    changes = {"status": to_status, "updated_at": timezone.now()}
+    changes = {
+        "status": to_status,
+        "updated_at": timezone.now(),
+        # Under the appointment's row lock: read, raise, write cannot interleave.
+        "calendar_sequence": appointment.calendar_sequence + 1,
+    }
     if to_status == Status.CANCELLED:
         changes.update(cancelled_by=user, cancellation_reason=note.strip())
     updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
@@ -478,6 +483,7 @@ def reschedule(
                 time_set_at=now,
                 attendance_confirmed_at=None,
                 updated_at=timezone.now(),
+                calendar_sequence=appointment.calendar_sequence + 1,
             )
     except IntegrityError:
         raise SlotUnavailable from None

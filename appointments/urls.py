@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reminder_views, schedule_views, views, waitlist_views
+from . import feed_views, reminder_views, schedule_views, views, waitlist_views
 
 app_name = "appointments"
 
@@ -72,6 +72,9 @@ urlpatterns: list = [
         waitlist_views.leave,
         name="waitlist_leave",
     ),
+    # The private calendar feed: the token is the credential (feeds.py).
+    path("calendar/<str:token>.ics", feed_views.feed, name="feed"),
+    path("account/calendar/renew/", feed_views.renew, name="feed_renew"),
     path(
         "doctors/me/appointments/",
         views.doctor_appointment_list,

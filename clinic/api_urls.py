@@ -11,7 +11,7 @@ from drf_spectacular.views import (
 
 from accounts import api as accounts_api
 from appointments import api as appointments_api
-from appointments import schedule_api, waitlist_api
+from appointments import feed_api, schedule_api, waitlist_api
 from doctors import api as doctors_api
 from notifications import api as notifications_api
 from reviews import api as reviews_api
@@ -32,6 +32,16 @@ v1 = [
         "me/email-preferences/",
         notifications_api.EmailPreferencesView.as_view(),
         name="me-email-preferences",
+    ),
+    path(
+        "me/calendar-feed/",
+        feed_api.CalendarFeedView.as_view(),
+        name="me-calendar-feed",
+    ),
+    path(
+        "me/calendar-feed/rotate/",
+        feed_api.RotateCalendarFeedView.as_view(),
+        name="me-calendar-feed-rotate",
     ),
     # A doctor's own schedule.
     path(

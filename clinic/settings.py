@@ -415,9 +415,14 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Calendar feed and unsubscribe URLs carry secret tokens: the request loggers
+    # (404s, errors, runserver's request lines) print them redacted.
+    "filters": {"redact_secret_paths": {"()": "clinic.log_filters.RedactSecretPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_secret_paths"]},
+        "django.server": {"filters": ["redact_secret_paths"]},
     },
 }

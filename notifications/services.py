@@ -7,6 +7,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db import transaction
 from django.template.loader import select_template
 from django.urls import reverse
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from .models import EmailPreference, Notification, OptOut
 from .tasks import send_email
+from .tasks import site_host as site_host  # for UIDs elsewhere: one site name
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,43 @@ def opted_out(*, user, kind: str) -> bool:
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if path.startswith("/") else path
+
+
+# --- One-click unsubscribe (RFC 8058) ----------------------------------------------
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def unsubscribe_token(*, user, kind: str) -> str:
+    """A signed token naming `user` and `kind`, for the unsubscribe link of an
+    email of that kind. It does not expire: the link in an old email still works."""
+    return signing.dumps([user.pk, str(kind)], salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, kind) from a token made by `unsubscribe_token`; None when it was
+    not made here (tampered, truncated) or names a kind one cannot turn off."""
+    try:
+        user_id, kind = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if kind not in EMAIL_KINDS or not isinstance(user_id, int):
+        return None
+    return user_id, kind
+
+
+def email_headers(*, recipient, kind: str) -> dict[str, str]:
+    """The headers of a notification email that depend on what it is about: an
+    optional kind (one the person may switch off) gets a one-click unsubscribe
+    link (RFC 2369 and RFC 8058). The task adds the ones every email gets."""
+    if kind not in EMAIL_KINDS:
+        return {}
+    token = unsubscribe_token(user=recipient, kind=kind)
+    url = absolute_url(reverse("notifications:unsubscribe", args=[token]))
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 def _enqueue_email(**kwargs: Any) -> None:
@@ -101,7 +141,9 @@ def notify(
     notifications/email/<kind>_{subject.txt,message.txt,message.html} (falling
     back to default_*), with `email_context` (appointment emails get
     `appointment`) plus recipient, message, link (absolute), settings_url and
-    timezone_name. `attachments` are (filename, content, mimetype) triples.
+    timezone_name. `attachments` are (filename, content, mimetype) triples; a
+    mimetype may carry parameters (`text/calendar; charset=utf-8; method=REQUEST`).
+    Every email gets the headers of `email_headers` and `tasks.send_email`.
     Nothing at all (None) for a kind the recipient switched off (`opted_out`)."""
     if opted_out(user=recipient, kind=kind):
         return None
@@ -130,6 +172,7 @@ def notify(
                 text=text,
                 html=html,
                 attachments=[list(item) for item in attachments],
+                headers=email_headers(recipient=recipient, kind=kind),
             )
         )
     return notification
@@ -177,3 +220,24 @@ def save_opt_outs(*, user, enabled: Mapping[str, bool]) -> None:
             OptOut.objects.filter(user=user, kind=kind).delete()
         else:
             OptOut.objects.get_or_create(user=user, kind=kind)
+
+
+def unsubscribe_target(token: str):
+    """(user, kind) the unsubscribe token names, or None for a token not made
+    here or a person who no longer has an account."""
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return None
+    user = get_user_model().objects.filter(pk=found[0], is_active=True).first()
+    return None if user is None else (user, Notification.Kind(found[1]))
+
+
+@transaction.atomic
+def unsubscribe(*, token: str):
+    """Switch off the email kind the token names for the person it names, with
+    no login (the one-click POST of RFC 8058). Idempotent. Returns (user, kind),
+    or None when `unsubscribe_target` finds none."""
+    target = unsubscribe_target(token)
+    if target is not None:
+        save_email_preferences(user=target[0], enabled={target[1]: False})
+    return target

@@ -10,4 +10,9 @@ urlpatterns = [
     path("notifications/read-all/", views.mark_all_read, name="mark_all_read"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open"),
     path("account/notifications/settings/", views.email_settings, name="settings"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        views.unsubscribe,
+        name="unsubscribe",
+    ),
 ]

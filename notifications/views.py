@@ -5,13 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -128,3 +130,33 @@ def email_settings(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "notifications/notification_settings.html", context)
+
+
+def _token_of(group: str, request: HttpRequest) -> str:
+    return request.resolver_match.kwargs["token"]
+
+
+# RFC 8058: the mail provider POSTs from its own servers, with no session and no
+# CSRF token; the signed token in the URL is what authorises the change (and it
+# can only ever switch one kind of email off). The only CSRF-exempt view.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+# Per link, not per IP: the one-click POSTs of a whole mail provider come from a
+# few addresses, and a forged token fails its signature anyway.
+@ratelimit(key=_token_of, rate="10/m", method="POST", block=True)
+@never_cache
+@sensitive_variables("token")
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: ask once more (a link scanner's GET changes nothing). POST: switch that
+    kind of email off for the person the token names, no login needed."""
+    target = services.unsubscribe_target(token)
+    if target is None:
+        raise Http404
+    user, kind = target
+    if request.method == "POST":
+        services.unsubscribe(token=token)
+        template = "notifications/unsubscribed.html"
+    else:
+        template = "notifications/unsubscribe_confirm.html"
+    context = {"kind": kind, "email": user.email, "token": token}
+    return render(request, template, context)

@@ -1,15 +1,17 @@
 """Each event of the notifications issue's table produces exactly the listed
 notifications (in-app) and emails, with names, times in the recipient's zone, a
-link back and, for a confirmation, the .ics attachment.
+link back and, for a booking, confirmation, move or cancellation, the calendar
+object (test_calendar_emails).
 
 event                                  recipient           in-app / email
 someone follows me                     doctor              yes / no
-appointment booked (pending)           doctor              yes / yes
-appointment booked with auto-confirm   doctor and patient  yes / yes
+appointment booked (pending)           doctor              yes / yes + .ics
+appointment booked with auto-confirm   doctor and patient  yes / yes + .ics
 confirmed                              patient             yes / yes + .ics
-declined / cancelled by doctor         patient             yes / yes + reason
-cancelled by patient                   doctor              yes / yes
-rescheduled                            the other party     yes / yes
+declined / cancelled by doctor         patient             yes / yes + reason, .ics
+cancelled by patient                   doctor (+ receipt)  yes / yes + .ics
+rescheduled                            the other party     yes / yes + .ics
+                                       (+ receipt)
 completed                              patient             yes (review) / yes
 reminder 24 h before a confirmed visit patient             test_send_reminders
 doctor application approved / rejected applicant           yes / yes
@@ -36,6 +38,7 @@ from doctors.tests.factories import DoctorProfileFactory
 from notifications import tasks
 from notifications.models import Notification
 from notifications.tests import backends
+from notifications.tests.mail import calendar_parts
 from reviews import services as reviews
 from reviews.tests.factories import ReviewFactory
 
@@ -153,7 +156,9 @@ def test_a_pending_booking_tells_the_doctor_in_app_and_by_email(
     assert f"{SITE}{appointment.get_absolute_url()}" in email.body
     assert f'href="{SITE}{appointment.get_absolute_url()}"' in html_of(email)
     assert "Pat Patient" in html_of(email)
-    assert email.attachments == []
+    [(filename, content, content_type)] = calendar_parts(email)
+    assert content_type == "text/calendar; charset=utf-8; method=REQUEST"
+    assert "STATUS:TENTATIVE" in content
 
 
 def test_an_auto_confirmed_booking_tells_doctor_and_patient(
@@ -180,13 +185,13 @@ def test_an_auto_confirmed_booking_tells_doctor_and_patient(
             ),
         ]
     )
-    to_patient = next(e for e in mail.outbox if e.to == [patient.email])
-    [(filename, content, mimetype)] = to_patient.attachments
-    assert (filename, mimetype) == (
-        f"appointment-{appointment.pk}.ics",
-        "text/calendar",
-    )
-    assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in content
+    for email in mail.outbox:
+        [(filename, content, content_type)] = calendar_parts(email)
+        assert (filename, content_type) == (
+            f"appointment-{appointment.pk}.ics",
+            "text/calendar; charset=utf-8; method=REQUEST",
+        )
+        assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in content
 
 
 def test_a_confirmation_tells_the_patient_with_the_ics_attached(
@@ -203,9 +208,9 @@ def test_a_confirmation_tells_the_patient_with_the_ics_attached(
     assert f"{when}–" in email.body
     assert "(America/New_York)" in email.body
     assert "The calendar invitation is attached." in email.body
-    [(filename, content, mimetype)] = email.attachments
+    [(filename, content, content_type)] = calendar_parts(email)
     assert filename == f"appointment-{appointment.pk}.ics"
-    assert mimetype == "text/calendar"
+    assert content_type == "text/calendar; charset=utf-8; method=REQUEST"
     assert "BEGIN:VCALENDAR" in content
     assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in content
 
@@ -248,13 +253,29 @@ def test_cancelled_by_the_patient_tells_the_doctor(
         appointment_id=appointment.pk,
         reason="Feeling better",
     )
-    assert inbox() == [(doctor.user.email, Kind.APPOINTMENT_CANCELLED)]
-    assert sent() == [
-        (
-            doctor.user.email,
-            f"[Clinic] Pat Patient cancelled the appointment on {local(start, BERLIN)}",
-        )
-    ]
+    assert inbox() == sorted(
+        [
+            (doctor.user.email, Kind.APPOINTMENT_CANCELLED),
+            (patient.email, Kind.APPOINTMENT_CANCELLED),
+        ]
+    )
+    assert sent() == sorted(
+        [
+            (
+                doctor.user.email,
+                "[Clinic] Pat Patient cancelled the appointment on "
+                f"{local(start, BERLIN)}",
+            ),
+            (
+                patient.email,
+                "[Clinic] Appointment with Dr Ada Lee cancelled: "
+                f"{local(start, NEW_YORK)}",
+            ),
+        ]
+    )
+    receipt = next(e for e in mail.outbox if e.to == [patient.email])
+    assert "You cancelled your appointment with Dr Ada Lee" in receipt.body
+    assert "Feeling better" not in calendar_parts(receipt)[0][1]
 
 
 def test_a_reschedule_tells_the_other_party(committed, patient, doctor, slot, start):
@@ -266,15 +287,27 @@ def test_a_reschedule_tells_the_other_party(committed, patient, doctor, slot, st
         appointment_id=appointment.pk,
         new_slot_id=later.pk,
     )
-    assert inbox() == [(doctor.user.email, Kind.APPOINTMENT_RESCHEDULED)]
+    assert inbox() == sorted(
+        [
+            (doctor.user.email, Kind.APPOINTMENT_RESCHEDULED),
+            (patient.email, Kind.APPOINTMENT_RESCHEDULED),
+        ]
+    )
     new_when = local(later.starts_at, BERLIN)
-    assert sent() == [
-        (
-            doctor.user.email,
-            f"[Clinic] Appointment moved to {new_when} (Pat Patient)",
-        )
-    ]
-    [email] = mail.outbox
+    assert sent() == sorted(
+        [
+            (
+                doctor.user.email,
+                f"[Clinic] Appointment moved to {new_when} (Pat Patient)",
+            ),
+            (
+                patient.email,
+                "[Clinic] Appointment moved to "
+                f"{local(later.starts_at, NEW_YORK)} (Dr Ada Lee)",
+            ),
+        ]
+    )
+    email = next(e for e in mail.outbox if e.to == [doctor.user.email])
     assert f"It was at {local(start, BERLIN)}." in email.body
     assert f"{new_when}–" in email.body
 
