@@ -84,6 +84,16 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    # Who may reach the admin and what they may do there: only a superuser changes
+    # it, or anyone who may edit users could make themselves a superuser.
+    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *self.PRIVILEGE_FIELDS)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:

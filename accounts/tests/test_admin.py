@@ -76,3 +76,32 @@ def test_new_users_made_in_admin_are_patients(superuser_client):
     )
     user = UserFactory._meta.model.objects.get(email="new@example.com")
     assert Group.objects.get(name="Patients") in user.groups.all()
+
+
+def test_clinic_staff_cannot_raise_anyones_privileges(staff_client, staff, patient):
+    """Staff edit patients' details (the front desk needs it), never who may do
+    what: that would let them make themselves superusers."""
+    staff_group = Group.objects.get(name="Clinic staff")
+    for target in (staff, patient):
+        url = reverse("admin:accounts_user_change", args=[target.pk])
+        data = change_form_data(
+            target,
+            full_name="Renamed",
+            is_staff="on",
+            is_superuser="on",
+            groups=[staff_group.pk],
+        )
+        response = staff_client.post(url, data)
+        assert response.status_code == HTTPStatus.FOUND, response.content
+        target.refresh_from_db()
+        assert target.full_name == "Renamed"
+        assert not target.is_superuser
+    assert not patient.is_staff
+    assert staff_group not in patient.groups.all()
+
+
+def test_a_superuser_still_grants_privileges(superuser_client, patient):
+    url = reverse("admin:accounts_user_change", args=[patient.pk])
+    superuser_client.post(url, change_form_data(patient, is_staff="on"))
+    patient.refresh_from_db()
+    assert patient.is_staff
