@@ -477,7 +477,7 @@ class DateOverrideListView(APIView):
     @extend_schema(
         summary="My date overrides",
         responses={200: DateOverrideSerializer(many=True)},
-        examples=[OpenApiExample("Christmas Eve", value=[DATE_OVERRIDE_EXAMPLE])],
+        examples=[OpenApiExample("Christmas Eve", value=DATE_OVERRIDE_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
         doctor = my_doctor_profile(request)

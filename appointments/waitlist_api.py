@@ -51,7 +51,7 @@ class WaitlistView(APIView):
     @extend_schema(
         summary="My waitlist",
         responses={200: WaitlistRequestSerializer(many=True)},
-        examples=[OpenApiExample("One doctor", value=[EXAMPLE])],
+        examples=[OpenApiExample("One doctor", value=EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
         today = waitlist.today_for(request.user, timezone.now())

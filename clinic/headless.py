@@ -6,8 +6,8 @@ specification: what clients generate code from must be what the server does.
   specification (`specification`).
 - `HeadlessSpecMiddleware` mends the few answers allauth gives outside its own
   specification: an empty HTML 400 for a body that is not a JSON object, a 429
-  without Retry-After, a 410 whose `is_authenticated` is null (and a 410 on
-  logout, where the specification promises 401).
+  without Retry-After, a 410 or 401 whose `is_authenticated` is null (and a 410
+  on logout, where the specification promises 401).
 - The specification lists what allauth really answers: the 429 on every
   rate-limited write, the 410 for an unknown session token wherever one is read,
   the 401 where a signed-in user is needed."""
@@ -43,7 +43,7 @@ RATE_LIMITED = {
 
 SESSION_TOKEN = {"$ref": "#/components/parameters/SessionToken"}
 # Endpoints for a signed-in user only.
-SIGNED_IN_ONLY = ("account/", "auth/reauthenticate")
+SIGNED_IN_ONLY = ("account/", "auth/reauthenticate", "auth/2fa/reauthenticate")
 
 
 def _not_found(request, *args, **kwargs) -> JsonResponse:
@@ -100,7 +100,26 @@ def specification(schema: dict) -> dict:
                 responses.setdefault("410", _response("SessionGone"))
                 if endpoint.startswith(SIGNED_IN_ONLY):
                     responses.setdefault("401", _response("Unauthenticated"))
+                    if responses["401"] == _response("ReauthenticationRequired"):
+                        # Signed out, allauth asks to log in, not to log in again.
+                        responses["401"] = _response(EITHER_401)
+    schema["components"]["responses"][EITHER_401] = {
+        "description": "Not signed in, or asked to authenticate again.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/AuthenticationResponse"},
+                        {"$ref": "#/components/schemas/ReauthenticationResponse"},
+                    ]
+                }
+            }
+        },
+    }
     return schema
+
+
+EITHER_401 = "UnauthenticatedOrReauthenticationRequired"
 
 
 def _response(name: str) -> dict:
@@ -136,10 +155,17 @@ class HeadlessSpecMiddleware:
             )
         if status == HTTPStatus.TOO_MANY_REQUESTS:
             response["Retry-After"] = str(retry_after(endpoint))
-        if status == HTTPStatus.GONE and is_json:
+        if status in (HTTPStatus.GONE, HTTPStatus.UNAUTHORIZED) and is_json:
             body = json.loads(response.content)
-            body["meta"]["is_authenticated"] = False
-            if request.method == "DELETE" and endpoint == "auth/session":
+            meta = body.get("meta") or {}
+            if "is_authenticated" not in meta or meta["is_authenticated"] is not None:
+                return response
+            # Nobody is signed in by this session (gone, or half way through the
+            # second factor): false, as the specification says, never null.
+            meta["is_authenticated"] = False
+            if status == HTTPStatus.GONE and (
+                request.method == "DELETE" and endpoint == "auth/session"
+            ):
                 # Logging out of a session already gone: logged out, as promised.
                 status = body["status"] = HTTPStatus.UNAUTHORIZED
             return JsonResponse(body, status=status)
