@@ -11,14 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from accounts.web import redirect_after_post, template_for
+from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
 from . import schedule, selectors
@@ -219,14 +222,22 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     return render(request, template, context)
 
 
+PICKER_TEMPLATES = ("appointments/_slot_picker.html",)
+
+
 @require_GET
 def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     """The public slot picker: a doctor's free times by day for a week, in the
-    viewer's zone. The whole page without JavaScript, the fragment for htmx."""
+    viewer's zone. The whole page without JavaScript, the fragment for htmx.
+
+    The slots are read every time (they move with the clock); the rendered
+    picker is cached by what it shows (see `doctors.cache`), and answers 304
+    when the browser has it already."""
     doctor = get_object_or_404(
         DoctorProfile.objects.approved().select_related("user", "specialization"),
         slug=slug,
     )
+    version = fragments.version(doctor.pk)
     zone = timezone.get_current_timezone()
     try:
         day = _week_param(request)
@@ -239,10 +250,32 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
         now=timezone.now(),
         viewer=request.user,
     )
-    context = {
-        "doctor": doctor,
-        "picker": picker,
-        "zone_name": str(zone),
+    context = {"doctor": doctor, "picker": picker, "zone_name": str(zone)}
+    key = fragments.key_of(
+        PICKER_TEMPLATES,
+        doctor.pk,
+        version,
+        doctor.slug,
+        doctor.user.full_name,
+        repr(picker),  # every day, slot and reason the viewer may not book it
+        str(zone),
+        fragments.viewer_key(request),
+    )
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    if is_fragment and fragments.not_modified(request, key):
+        return fragments.not_modified_response(request, key)
+
+    def render_picker() -> str:
+        return render_to_string(
+            PICKER_TEMPLATES[0],
+            {**context, "user": request.user, **fragments.placeholder_context()},
+        )
+
+    picker_html = fragments.personalize(fragments.get(key, render_picker), request)
+    if is_fragment:
+        return fragments.response(request, key, picker_html)
+    context |= {
+        "picker_html": mark_safe(picker_html),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (
@@ -252,7 +285,4 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
             (_("Available times"), ""),
         ],
     }
-    template = template_for(
-        request, "appointments/doctor_slots.html", "appointments/_slot_picker.html"
-    )
-    return render(request, template, context)
+    return render(request, "appointments/doctor_slots.html", context)

@@ -1,0 +1,203 @@
+"""Rendered fragments of a doctor's public face, kept in the shared cache (Redis in
+production), never stale and never crossing viewers.
+
+Two kinds of keys:
+
+- By version, for fragments made of many rows (the reviews panel): a doctor's
+  version is a token in the cache that `bump` replaces once a transaction that
+  changed what the doctor's fragments show has committed. A view reads the version
+  *before* its queries, so a fragment stored under a version was rendered from data
+  at least as new as the version: a commit after the read bumps the version and
+  leaves that fragment behind. Every service that changes what a doctor's pages
+  show calls `bump_on_commit` (see README, "Performance"): follows, reviews and
+  ratings, slots and the next free time, the profile and its approval.
+- By content, for fragments rendered from rows the view has just read (directory
+  cards, the slot picker): the key holds every value the fragment shows, so a new
+  value is a new key. Nothing to bump.
+
+Both carry the language, the time zone and the kind of viewer (`viewer_key`); the
+per-viewer bits inside (the CSRF token, the page to come back to) are placeholders
+filled per request (`personalize`). The fragments' ETags are their keys.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from functools import cache as memoize
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+# A fragment lives a day at most: old versions' fragments simply expire.
+TIMEOUT = 24 * 60 * 60
+_VERSION = "doctor-version:{}"
+# NUL never reaches a page from user input (Django's form fields refuse it), so
+# these cannot collide with anything a doctor or patient typed.
+CSRF = "\x00csrf\x00"
+NEXT = "\x00next\x00"
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def versions(doctor_ids: Iterable[int]) -> dict[int, str]:
+    """Each doctor's current version (created on first use). One round trip."""
+    keys = {_VERSION.format(pk): pk for pk in doctor_ids}
+    found = cache.get_many(list(keys))
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _token(), timeout=None)  # add: a concurrent bump wins
+        found.update(cache.get_many(missing))
+    return {keys[key]: value for key, value in found.items()}
+
+
+def version(doctor_id: int) -> str:
+    return versions([doctor_id])[doctor_id]
+
+
+def bump(doctor_ids: Iterable[int]) -> None:
+    """New versions now: every versioned fragment of these doctors is left behind."""
+    cache.set_many({_VERSION.format(pk): _token() for pk in doctor_ids}, timeout=None)
+
+
+def bump_on_commit(doctor_ids: Iterable[int]) -> None:
+    """`bump` once the current transaction commits (at once outside one): a reader
+    before the commit may still store the old data, but under the old version."""
+    ids = sorted(set(doctor_ids))
+    if ids:
+        transaction.on_commit(lambda: bump(ids))
+
+
+def viewer_key(request) -> tuple:
+    """What a cached fragment may depend on besides its data: language, time zone
+    and whether the viewer is signed in (their own bits are placeholders)."""
+    return (
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        bool(getattr(request, "user", None) and request.user.is_authenticated),
+    )
+
+
+@memoize
+def _templates_digest(names: tuple[str, ...]) -> str:
+    """The fragment's templates as this process loaded them: a deploy that edits
+    one never serves the fragments the old one rendered."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in names:
+        digest.update(get_template(name).template.source.encode())
+    return digest.hexdigest()
+
+
+def key_of(templates: tuple[str, ...], *parts) -> str:
+    """The cache key (and ETag) of a fragment rendered by `templates` from `parts`."""
+    raw = repr((_templates_digest(templates), parts)).encode()
+    return "fragment:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def get_many(keys: dict[str, Callable[[], str]]) -> dict[str, str]:
+    """The fragment of each key, rendering (and storing) those not cached. One
+    round trip to read, one to store what was missing."""
+    found = cache.get_many(list(keys))
+    rendered = {key: render() for key, render in keys.items() if key not in found}
+    if rendered:
+        cache.set_many(rendered, timeout=TIMEOUT)
+    return found | rendered
+
+
+def get(key: str, render: Callable[[], str]) -> str:
+    return get_many({key: render})[key]
+
+
+def personalize(html: str, request) -> str:
+    """The viewer's own CSRF token and page in place of the placeholders."""
+    if CSRF in html:
+        html = html.replace(CSRF, get_token(request))
+    if NEXT in html:
+        html = html.replace(NEXT, escape(request.get_full_path()))
+    return html
+
+
+def placeholder_context() -> dict:
+    """Context for rendering a cacheable fragment: placeholders, not this viewer's
+    CSRF token and page."""
+    # `request` only as far as the follow button reads it (its default `next`).
+    return {"csrf_token": CSRF, "next": NEXT, "request": {"get_full_path": NEXT}}
+
+
+# --- Conditional GET on fragments ---------------------------------------------------
+
+
+def _etag(request, key: str) -> str:
+    # The viewer's CSRF secret too: a page kept by the browser carries a token
+    # that must still be theirs.
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    raw = f"{key}:{secret}".encode()
+    return '"' + hashlib.blake2b(raw, digest_size=12).hexdigest() + '"'
+
+
+def not_modified(request, key: str) -> bool:
+    """The browser's copy (If-None-Match) is this fragment for this viewer."""
+    wanted = request.headers.get("If-None-Match", "")
+    return bool(wanted) and _etag(request, key) in {
+        tag.strip().removeprefix("W/") for tag in wanted.split(",")
+    }
+
+
+def _revalidate(response: HttpResponse, request, key: str) -> HttpResponse:
+    response["ETag"] = _etag(request, key)
+    # Kept by this browser only, and asked again every time: never stale.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def not_modified_response(request, key: str) -> HttpResponse:
+    return _revalidate(HttpResponseNotModified(), request, key)
+
+
+def response(request, key: str, html: str) -> HttpResponse:
+    """The fragment with its ETag."""
+    return _revalidate(HttpResponse(html), request, key)
+
+
+# --- Saves that no service makes -------------------------------------------------
+# The profile form (the doctor's own edit page) and admin save the model directly,
+# and a person's name and avatar show on their doctor profile: bumped on save.
+
+PERSON_FIELDS = frozenset({"full_name", "email", "avatar", "avatar_thumbnail"})
+
+
+def person_changed(update_fields) -> bool:
+    """A save that may have changed what pages show of a person (a login's
+    last_login update does not)."""
+    return update_fields is None or bool(PERSON_FIELDS & set(update_fields))
+
+
+def on_profile_saved(sender, instance, **kwargs) -> None:
+    bump_on_commit([instance.pk])
+
+
+def on_languages_changed(sender, instance, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        from .models import DoctorProfile
+
+        if isinstance(instance, DoctorProfile):
+            bump_on_commit([instance.pk])
+        else:  # a language renamed or removed: its doctors
+            bump_on_commit(kwargs.get("pk_set") or [])
+
+
+def on_person_saved(sender, instance, created=False, update_fields=None, **kw):
+    if not created and person_changed(update_fields):
+        from .models import DoctorProfile
+
+        bump_on_commit(
+            DoctorProfile.objects.filter(user=instance).values_list("pk", flat=True)
+        )
