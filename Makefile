@@ -62,11 +62,11 @@ vendor:
 
 ## make bench: every page's req/s beside a bare Django project, under gunicorn (wrk; PostgreSQL clinic_speed_bench, Redis db 2)
 bench: install
-	$(BIN)/python bench/http.py $(ARGS)
+	$(BIN)/python bench/pages.py $(ARGS)
 
 ## make bench-smoke: the same on tiny data, about a second per page (proves the harness, not the speed)
 bench-smoke: install
-	$(BIN)/python bench/http.py --smoke
+	$(BIN)/python bench/pages.py --smoke
 
 ## make bench-slots: slot generation (1,000 doctors x 60 days) and a doctor's slot list (PostgreSQL clinic_bench_slots)
 bench-slots: install

@@ -1,4 +1,4 @@
-"""`make bench` still works: bench/http.py --smoke (tiny data, about a second per
+"""`make bench` still works: bench/pages.py --smoke (tiny data, about a second per
 page) end to end. Proves the harness, never the speed: nothing here reads a figure."""
 
 import os
@@ -31,7 +31,7 @@ def test_bench_http_smoke():
     for name in ("SECRET_KEY", "JWT_PRIVATE_KEY_FILE", "ALLOWED_HOSTS"):
         env.pop(name, None)  # the bench's own throwaway keys, as in production
     done = subprocess.run(
-        [sys.executable, str(BASE_DIR / "bench" / "http.py"), "--smoke"],
+        [sys.executable, str(BASE_DIR / "bench" / "pages.py"), "--smoke"],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,

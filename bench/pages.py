@@ -1,8 +1,11 @@
 """Every page beside a bare Django project, under gunicorn, side by side (issue 17).
 
-    python bench/http.py            # or: make bench
-    python bench/http.py --smoke    # tiny data, about a second per page (CI)
-    python bench/http.py --refill   # generate the data again
+    python bench/pages.py            # or: make bench
+    python bench/pages.py --smoke    # tiny data, about a second per page (CI)
+    python bench/pages.py --refill   # generate the data again
+
+(Not bench/http.py: a script's directory comes first on sys.path, and a module
+named http there would hide the standard library's from every bench script.)
 
 Needs PostgreSQL, Redis and wrk (Debian: `apt-get install wrk`). Uses
 BENCH_DATABASE_URL (default: the local PostgreSQL database clinic_speed_bench, or
@@ -32,29 +35,22 @@ All requests go to 127.0.0.1. Not a timed test: the smoke run only proves the
 harness still works.
 """
 
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
-# This file's directory first on the path would make its name shadow the standard
-# library's `http` (which gunicorn's helpers and Django need): import that first.
-_HERE = sys.path.pop(0)
-import http.client  # noqa: E402, F401
-
-sys.path.insert(0, _HERE)
-
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import _common  # noqa: E402
+import _common
 
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("BENCH_PORT", "8310"))
