@@ -118,10 +118,17 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny data, ~1 s/page")
     parser.add_argument("--refill", action="store_true", help="generate data again")
+    parser.add_argument(
+        "--only", default="", help="measure only pages whose title contains this"
+    )
     return parser.parse_args()
 
 
-ARGS = parse_args() if __name__ == "__main__" else argparse.Namespace(smoke=True)
+ARGS = (
+    parse_args()
+    if __name__ == "__main__"
+    else argparse.Namespace(smoke=True, refill=False, only="")
+)
 SCALE = SMOKE if ARGS.smoke else FULL
 DATABASE = "clinic_speed_smoke" if ARGS.smoke else "clinic_speed_bench"
 if os.environ.get("BENCH_DATABASE_URL"):
@@ -696,7 +703,7 @@ def main() -> None:
 
     keys = sessions()
     doctor_pk = DoctorProfile.objects.get(slug="speed-0").pk
-    pages = pages_to_measure(keys)
+    pages = [page for page in pages_to_measure(keys) if ARGS.only in page.title]
     bare_ok = Page("bare /ok", [("/ok", False)])
     bare_select = Page("bare /select", [("/select", False)])
     workdir = Path(tempfile.mkdtemp(prefix="clinic-bench-http-"))
@@ -741,9 +748,10 @@ def main() -> None:
                 flush=True,
             )
             failed |= figures["failures"] > 0
-        booking, booking_ok = measure_booking(bare_select, scripts)
-        rows.append(("booking (hold + confirm, distinct slots)", booking, 0.10))
-        failed |= not booking_ok
+        if ARGS.only in "booking":
+            booking, booking_ok = measure_booking(bare_select, scripts)
+            rows.append(("booking (hold + confirm, distinct slots)", booking, 0.10))
+            failed |= not booking_ok
         rss = {
             "app": worker_rss(processes[0]),
             "bare": worker_rss(processes[1]),

@@ -37,6 +37,7 @@ from django.utils.html import escape
 # A fragment lives a day at most: old versions' fragments simply expire.
 TIMEOUT = 24 * 60 * 60
 _VERSION = "doctor-version:{}"
+_LISTING = "directory"
 # NUL never reaches a page from user input (Django's form fields refuse it), so
 # these cannot collide with anything a doctor or patient typed.
 CSRF = "\x00csrf\x00"
@@ -63,9 +64,29 @@ def version(doctor_id: int) -> str:
     return versions([doctor_id])[doctor_id]
 
 
+def listing_version() -> str:
+    """The version of the directory as a whole (its choices and counts): any
+    doctor's bump, and any change to specializations or languages, moves it."""
+    return versions([_LISTING])[_LISTING]
+
+
 def bump(doctor_ids: Iterable[int]) -> None:
-    """New versions now: every versioned fragment of these doctors is left behind."""
-    cache.set_many({_VERSION.format(pk): _token() for pk in doctor_ids}, timeout=None)
+    """New versions now: every versioned fragment of these doctors is left behind,
+    and the directory's listing too."""
+    tokens = {_VERSION.format(pk): _token() for pk in doctor_ids}
+    tokens[_VERSION.format(_LISTING)] = _token()
+    cache.set_many(tokens, timeout=None)
+
+
+def listing_get(name: str, parts: tuple, compute: Callable):
+    """A value of the directory (choices, a count) under the listing version, read
+    before `compute` runs its queries."""
+    key = key_of((), "listing", name, listing_version(), parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=TIMEOUT)
+    return value
 
 
 def bump_on_commit(doctor_ids: Iterable[int]) -> None:
@@ -74,6 +95,12 @@ def bump_on_commit(doctor_ids: Iterable[int]) -> None:
     ids = sorted(set(doctor_ids))
     if ids:
         transaction.on_commit(lambda: bump(ids))
+
+
+def bump_listing_on_commit(*args, **kwargs) -> None:
+    """The directory's listing only (a specialization or language saved or
+    deleted: the filter's choices). Takes a signal's arguments."""
+    transaction.on_commit(lambda: bump([]))
 
 
 def viewer_key(request) -> tuple:

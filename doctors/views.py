@@ -94,6 +94,16 @@ def _directory(
         data["specialization"] = specialization.slug
     filterset = DoctorFilter(data, request=request)
     paginator = Paginator(filterset.qs, DOCTORS_PER_PAGE)
+    filters = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    if not filters.get("q") and not filters.get("available_within"):
+        # The count of a listing that does not move with the clock (nor with a
+        # free text: not worth an entry each), under the listing version.
+        parts = tuple(
+            (name, filters.get(name)) for name in ("specialization", "city", "language")
+        )
+        paginator.count = cache.listing_get(
+            "count", parts, lambda: filterset.qs.count()
+        )
     page = paginator.get_page(data.get("page"))
 
     # "Remove this filter" links for the empty state (the page's own
