@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from functools import cache as memoize
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
@@ -228,3 +229,47 @@ def on_person_saved(sender, instance, created=False, update_fields=None, **kw):
         bump_on_commit(
             DoctorProfile.objects.filter(user=instance).values_list("pk", flat=True)
         )
+
+
+# --- Whole pages for signed-out visitors -------------------------------------------
+
+
+def fingerprint(*rows) -> tuple:
+    """Every stored value of these model instances: a page or card keyed on it
+    changes key with any of them, whatever its template comes to show."""
+    return tuple(
+        (row._meta.label, *(getattr(row, f.attname) for f in row._meta.concrete_fields))
+        for row in rows
+    )
+
+
+def anonymous_page(
+    request, templates: tuple[str, ...], parts: tuple, render: Callable
+) -> HttpResponse:
+    """The whole page for a signed-out visitor's GET from the cache, else rendered
+    by `render(extra_context)` (which must pass `extra_context` to its template)
+    and stored. Signed-in viewers, htmx requests and pages with a message waiting
+    are rendered as ever. `parts`: what the page shows that may change (versions,
+    rows' fingerprints), read before the queries `render` makes.
+
+    `render` may return (response, seconds): the page stays that long at most
+    (what it shows moves with the clock)."""
+    if (
+        request.method != "GET"
+        or request.user.is_authenticated
+        or getattr(request, "htmx", False)
+        or len(messages.get_messages(request))
+    ):
+        result = render({})
+        return result[0] if isinstance(result, tuple) else result
+    key = key_of(templates, "page", request.get_full_path(), parts, viewer_key(request))
+    body = cache.get(key)
+    if body is None:
+        result = render({"csrf_token": CSRF})
+        response, seconds = result if isinstance(result, tuple) else (result, TIMEOUT)
+        if response.status_code != 200 or seconds <= 0:
+            response.content = personalize(response.content.decode(), request)
+            return response
+        body = response.content.decode()
+        cache.set(key, body, timeout=min(TIMEOUT, max(1, int(seconds))))
+    return HttpResponse(personalize(body, request))

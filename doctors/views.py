@@ -84,10 +84,53 @@ def _card_renderer(doctor: DoctorProfile, user):
     return render_card
 
 
+DIRECTORY_TEMPLATES = (
+    "doctors/doctor_list.html",
+    "doctors/_doctor_cards.html",
+    "doctors/_filter_select.html",
+    "base.html",
+    "includes/_navbar.html",
+)
+
+
 def _directory(
     request: HttpRequest, *, specialization: Specialization | None = None
 ) -> HttpResponse:
-    """The directory page, or its results fragment for htmx, from one context."""
+    """The directory page, or its results fragment for htmx, from one context;
+    for visitors the whole page from the cache under the listing version."""
+    parts = (
+        cache.listing_version(),
+        cache.fingerprint(specialization) if specialization else None,
+    )
+    return cache.anonymous_page(
+        request,
+        DIRECTORY_TEMPLATES,
+        parts,
+        lambda extra: _render_directory(request, specialization, extra),
+    )
+
+
+def _unchanged_for(doctors, now) -> float:
+    """Seconds until a card's next free time may move with the clock alone: its
+    slot passes the notice, a hold on an earlier one ends, or a later one comes
+    within the horizon (any write bumps the listing before that)."""
+    moments = []
+    for doctor in doctors:
+        if doctor.next_available:
+            moments.append(doctor.next_available - doctor.min_notice)
+        elif doctor.next_free_at:
+            moments.append(doctor.next_free_at - doctor.booking_horizon)
+        if doctor.next_free_hold_ends_at:
+            moments.append(doctor.next_free_hold_ends_at)
+    if not moments:
+        return cache.TIMEOUT
+    return min(moments).timestamp() - now.timestamp()
+
+
+def _render_directory(
+    request: HttpRequest, specialization: Specialization | None, extra: dict
+) -> tuple[HttpResponse, float]:
+    """(the page or fragment, how many seconds it may be kept)."""
     data = request.GET.copy()
     if specialization is not None:
         # The page's own specialization wins over any parameter.
@@ -140,7 +183,10 @@ def _directory(
     template = template_for(
         request, "doctors/doctor_list.html", "doctors/_doctor_cards.html"
     )
-    return render(request, template, context)
+    # Which doctors match and their order move with the clock here: not kept.
+    moves = filters.get("available_within") or filterset.sort_key == "next_available"
+    seconds = 0 if moves else _unchanged_for(page.object_list, filterset.now)
+    return render(request, template, context | extra), seconds
 
 
 def doctor_list(request: HttpRequest) -> HttpResponse:
@@ -243,24 +289,46 @@ def edit(request: HttpRequest) -> HttpResponse:
     return render(request, "doctors/doctor_form.html", context, status=status)
 
 
+DETAIL_TEMPLATES = (
+    "doctors/doctor_detail.html",
+    "includes/_avatar.html",
+    "doctors/_follow_button.html",
+    "base.html",
+    "includes/_navbar.html",
+    "includes/_breadcrumbs.html",
+)
+
+
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A doctor's page (its slots and reviews panels come by htmx); for visitors
+    from the cache, keyed on the doctor's row and version."""
     doctor = get_object_or_404(
         DoctorProfile.objects.visible_to(request.user)
         .with_follow_state(request.user)
-        .select_related("user", "specialization")
-        .prefetch_related("languages"),
+        .select_related("user", "specialization"),
         slug=slug,
     )
-    context = {
-        "doctor": doctor,
-        "currency": settings.CLINIC_CURRENCY,
-        "breadcrumbs": [
-            (_("Doctors"), reverse("doctors:list")),
-            (doctor.specialization.name, doctor.specialization.get_absolute_url()),
-            (doctor.display_name, ""),
-        ],
-    }
-    return render(request, "doctors/doctor_detail.html", context)
+    # The row was read before the version: its every value is in the key. The
+    # languages are read after it, when the page is rendered.
+    parts = (
+        cache.version(doctor.pk),
+        cache.fingerprint(doctor, doctor.user, doctor.specialization),
+    )
+
+    def render_detail(extra: dict) -> HttpResponse:
+        context = {
+            "doctor": doctor,
+            "currency": settings.CLINIC_CURRENCY,
+            "breadcrumbs": [
+                (_("Doctors"), reverse("doctors:list")),
+                (doctor.specialization.name, doctor.specialization.get_absolute_url()),
+                (doctor.display_name, ""),
+            ],
+            **extra,
+        }
+        return render(request, "doctors/doctor_detail.html", context)
+
+    return cache.anonymous_page(request, DETAIL_TEMPLATES, parts, render_detail)
 
 
 def _login_required_htmx(view):

@@ -53,8 +53,9 @@ def panel(client, doctor) -> str:
 
 
 def test_a_follow_shows_on_the_next_directory_request_of_everyone(
-    client, doctor, patient
+    client, doctor, patient, committed
 ):
+    assert "0 followers" in directory(client)  # a visitor's page, cached
     other = UserFactory()
     client.force_login(other)
     assert "0 followers" in directory(client)
@@ -63,7 +64,8 @@ def test_a_follow_shows_on_the_next_directory_request_of_everyone(
         directory(client)
     )
 
-    services.follow(patient=patient, doctor=doctor)
+    with committed():
+        services.follow(patient=patient, doctor=doctor)
 
     page = directory(client)
     assert "1 follower" in page
@@ -333,3 +335,60 @@ def test_now_moving_past_a_slot_drops_it_without_any_write(client, doctor):
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10)):
         assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
+
+
+def test_a_visitors_doctor_page_shows_a_follow_and_a_review_at_once(
+    client, doctor, patient, committed
+):
+    url = doctor.get_absolute_url()
+    assert "0 followers" in client.get(url).content.decode()
+    with committed():
+        services.follow(patient=patient, doctor=doctor)
+    assert "1 follower" in client.get(url).content.decode()
+    visit = AppointmentFactory(
+        patient=patient, slot__doctor=doctor, status=Appointment.Status.COMPLETED
+    )
+    with committed():
+        reviews.create(patient=patient, appointment_id=visit.pk, rating=3, comment="")
+    assert "3.0 · 1 review" in client.get(url).content.decode()
+
+
+def test_a_visitors_cached_page_gets_their_own_csrf_token(client, doctor):
+    first = client.get(reverse("home"))
+    second = client.get(reverse("home"))
+    for response in (first, second):
+        page = response.content.decode()
+        assert cache.CSRF not in page
+        assert '"x-csrftoken": "' in page
+    assert second.cookies.get("csrftoken") or first.cookies.get("csrftoken")
+
+
+def test_a_new_specialization_shows_on_the_home_page_at_once(client, committed):
+    from doctors.tests.factories import SpecializationFactory
+
+    assert "Aerospace medicine" not in client.get(reverse("home")).content.decode()
+    with committed():
+        SpecializationFactory(name="Aerospace medicine", slug="aerospace")
+    assert "Aerospace medicine" in client.get(reverse("home")).content.decode()
+
+
+def test_a_page_with_a_message_waiting_is_never_served_from_the_cache(client, patient):
+    client.get(reverse("home"))  # cached for visitors
+    client.force_login(patient)
+    response = client.post(reverse("account_logout"), follow=True)
+    assert "You have signed out." in response.content.decode()
+
+
+def test_the_directorys_next_free_time_moves_with_the_clock_alone(client, doctor):
+    soon = timezone.now() + doctor.min_notice + dt.timedelta(minutes=5)
+    SlotFactory(doctor=doctor, starts_at=soon, ends_at=soon + dt.timedelta(minutes=30))
+    later = SlotFactory(doctor=doctor, starts_at=soon + dt.timedelta(days=1))
+    from appointments.schedule import refresh_next_free
+
+    refresh_next_free([doctor.pk], now=timezone.now())
+    label = f"{timezone.localtime(soon):%a %-d %b, %H:%M}"
+    assert label in directory(client)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=10)):
+        page = directory(client)
+        assert label not in page
+        assert f"{timezone.localtime(later.starts_at):%a %-d %b, %H:%M}" in page
