@@ -225,6 +225,38 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 PICKER_TEMPLATES = ("appointments/_slot_picker.html",)
 
 
+def _visitors_picker(request, doctor, version, day, zone) -> HttpResponse:
+    """The picker fragment for signed-out visitors (the same for all of them):
+    from the cache without a query for the slots, under the doctor's version (a
+    slot change bumps it) and only until the clock may change it."""
+    key = fragments.key_of(
+        PICKER_TEMPLATES,
+        "visitor",
+        version,
+        fragments.fingerprint(doctor, doctor.user),
+        day,
+        str(zone),
+        fragments.viewer_key(request),
+    )
+    html = fragments.cache.get(key)
+    if html is not None and fragments.not_modified(request, key):
+        return fragments.not_modified_response(request, key)
+    if html is None:
+        now = timezone.now()
+        picker = selectors.free_slots_by_day(
+            doctor=doctor, first_day=day, zone=zone, now=now, viewer=request.user
+        )
+        context = {"doctor": doctor, "picker": picker, "zone_name": str(zone)}
+        html = render_to_string(PICKER_TEMPLATES[0], {**context, "user": request.user})
+        until = selectors.picker_unchanged_until(
+            doctor=doctor, picker=picker, zone=zone, now=now
+        )
+        seconds = int((until - now).total_seconds())
+        if seconds > 0:
+            fragments.cache.set(key, html, timeout=min(fragments.TIMEOUT, seconds))
+    return fragments.response(request, key, html)
+
+
 @require_GET
 def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     """The public slot picker: a doctor's free times by day for a week, in the
@@ -243,6 +275,9 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
         day = _week_param(request)
     except ValueError:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    if is_fragment and not request.user.is_authenticated:
+        return _visitors_picker(request, doctor, version, day, zone)
     picker = selectors.free_slots_by_day(
         doctor=doctor,
         first_day=day,
@@ -261,7 +296,6 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
         str(zone),
         fragments.viewer_key(request),
     )
-    is_fragment = template_for(request, "page", "fragment") == "fragment"
     if is_fragment and fragments.not_modified(request, key):
         return fragments.not_modified_response(request, key)
 

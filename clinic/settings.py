@@ -134,6 +134,10 @@ if REDIS_URL:
         }
     }
     SILENCED_SYSTEM_CHECKS = []
+    # Sessions read from Redis (written through to the database): one query
+    # less on every signed-in page. Not on the per-process memory cache below,
+    # where another process's change to a session would go unseen.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Without Redis, rate limits are counted per process: fine for one local

@@ -147,7 +147,10 @@ def get(key: str, render: Callable[[], str]) -> str:
 def personalize(html: str, request) -> str:
     """The viewer's own CSRF token and page in place of the placeholders."""
     if CSRF in html:
-        html = html.replace(CSRF, get_token(request))
+        # One (masked) token per request, however many fragments carry it.
+        if not hasattr(request, "_fragment_csrf_token"):
+            request._fragment_csrf_token = get_token(request)
+        html = html.replace(CSRF, request._fragment_csrf_token)
     if NEXT in html:
         html = html.replace(NEXT, escape(request.get_full_path()))
     return html
@@ -250,10 +253,13 @@ def anonymous_page(
     by `render(extra_context)` (which must pass `extra_context` to its template)
     and stored. Signed-in viewers, htmx requests and pages with a message waiting
     are rendered as ever. `parts`: what the page shows that may change (versions,
-    rows' fingerprints), read before the queries `render` makes.
+    rows' fingerprints), read before the queries `render` makes (or a function
+    returning them, called for visitors only).
 
     `render` may return (response, seconds): the page stays that long at most
     (what it shows moves with the clock)."""
+    if callable(parts) and not request.user.is_authenticated:
+        parts = parts()
     if (
         request.method != "GET"
         or request.user.is_authenticated

@@ -98,10 +98,13 @@ def _directory(
 ) -> HttpResponse:
     """The directory page, or its results fragment for htmx, from one context;
     for visitors the whole page from the cache under the listing version."""
-    parts = (
-        cache.listing_version(),
-        cache.fingerprint(specialization) if specialization else None,
-    )
+
+    def parts() -> tuple:
+        return (
+            cache.listing_version(),
+            cache.fingerprint(specialization) if specialization else None,
+        )
+
     return cache.anonymous_page(
         request,
         DIRECTORY_TEMPLATES,

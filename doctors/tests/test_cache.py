@@ -392,3 +392,45 @@ def test_the_directorys_next_free_time_moves_with_the_clock_alone(client, doctor
         page = directory(client)
         assert label not in page
         assert f"{timezone.localtime(later.starts_at):%a %-d %b, %H:%M}" in page
+
+
+def test_an_approval_shows_the_doctors_links_on_their_next_page(client, committed):
+    """The navigation's role names are cached per user (accounts.context_processors)
+    and read again once their groups change."""
+    from doctors.models import DoctorProfile
+
+    profile = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(profile.user)
+    availability = reverse("appointments:availability")
+    assert availability not in client.get(reverse("home")).content.decode()
+    with committed():
+        services.approve(profile=profile, by=staff)
+    assert availability in client.get(reverse("home")).content.decode()
+
+
+def test_a_visitors_picker_drops_a_later_slot_held_or_booked_at_once(
+    client, doctor, patient, committed
+):
+    """Visitors' pickers skip the slot query when cached: the version bumped by
+    refresh_next_free (after every slot change) is all that tells them."""
+    first, second, third = (SlotFactory(doctor=doctor) for _ in range(3))
+    page = picker(client, doctor)
+    assert f'data-slot-id="{second.pk}"' in page
+    with committed():
+        booking.hold(patient=patient, slot_id=second.pk)
+    page = picker(client, doctor)
+    assert f'data-slot-id="{first.pk}"' in page
+    assert f'data-slot-id="{second.pk}"' not in page
+    with committed():
+        booking.book(patient=UserFactory(), slot_id=third.pk, reason="A cough")
+    assert f'data-slot-id="{third.pk}"' not in picker(client, doctor)
+
+
+def test_a_visitors_picker_gets_a_slot_back_when_a_hold_ends(client, doctor, patient):
+    _first, second = SlotFactory(doctor=doctor), SlotFactory(doctor=doctor)
+    booking.hold(patient=patient, slot_id=second.pk)
+    assert f'data-slot-id="{second.pk}"' not in picker(client, doctor)
+    second.refresh_from_db()
+    with time_machine.travel(second.held_until + dt.timedelta(seconds=1)):
+        assert f'data-slot-id="{second.pk}"' in picker(client, doctor)
