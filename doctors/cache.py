@@ -117,8 +117,12 @@ def viewer_key(request) -> tuple:
 @memoize
 def _templates_digest(names: tuple[str, ...]) -> str:
     """The fragment's templates as this process loaded them: a deploy that edits
-    one never serves the fragments the old one rendered."""
+    one (or the static files) never serves what the old one rendered."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
     digest = hashlib.blake2b(digest_size=8)
+    # The static files' manifest too: pages name their hashed files.
+    digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
     for name in names:
         digest.update(get_template(name).template.source.encode())
     return digest.hexdigest()
