@@ -223,38 +223,13 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 
 
 PICKER_TEMPLATES = ("appointments/_slot_picker.html",)
-
-
-def _visitors_picker(request, doctor, version, day, zone) -> HttpResponse:
-    """The picker fragment for signed-out visitors (the same for all of them):
-    from the cache without a query for the slots, under the doctor's version (a
-    slot change bumps it) and only until the clock may change it."""
-    key = fragments.key_of(
-        PICKER_TEMPLATES,
-        "visitor",
-        version,
-        fragments.fingerprint(doctor, doctor.user),
-        day,
-        str(zone),
-        fragments.viewer_key(request),
-    )
-    html = fragments.cache.get(key)
-    if html is not None and fragments.not_modified(request, key):
-        return fragments.not_modified_response(request, key)
-    if html is None:
-        now = timezone.now()
-        picker = selectors.free_slots_by_day(
-            doctor=doctor, first_day=day, zone=zone, now=now, viewer=request.user
-        )
-        context = {"doctor": doctor, "picker": picker, "zone_name": str(zone)}
-        html = render_to_string(PICKER_TEMPLATES[0], {**context, "user": request.user})
-        until = selectors.picker_unchanged_until(
-            doctor=doctor, picker=picker, zone=zone, now=now
-        )
-        seconds = int((until - now).total_seconds())
-        if seconds > 0:
-            fragments.cache.set(key, html, timeout=min(fragments.TIMEOUT, seconds))
-    return fragments.response(request, key, html)
+PICKER_PAGE_TEMPLATES = (
+    *PICKER_TEMPLATES,
+    "appointments/doctor_slots.html",
+    "base.html",
+    "includes/_navbar.html",
+    "includes/_breadcrumbs.html",
+)
 
 
 @require_GET
@@ -262,9 +237,25 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     """The public slot picker: a doctor's free times by day for a week, in the
     viewer's zone. The whole page without JavaScript, the fragment for htmx.
 
-    The slots are read every time (they move with the clock); the rendered
-    picker is cached by what it shows (see `doctors.cache`), and answers 304
-    when the browser has it already."""
+    For visitors (the same for all of them) from the cache without a query,
+    under the directory's listing version (a slot change moves it) and only
+    until the clock may change it. For a signed-in viewer the slots are read
+    every time (what they may book is theirs) and the rendering is cached by what
+    it shows. Fragments answer 304 when the browser has them already."""
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    return fragments.anonymous_page(
+        request,
+        PICKER_PAGE_TEMPLATES,
+        fragments.listing_version,
+        lambda extra: _doctor_slots(request, slug, extra, is_fragment),
+        fragment=is_fragment,
+    )
+
+
+def _doctor_slots(
+    request: HttpRequest, slug: str, extra: dict, is_fragment: bool
+) -> tuple[HttpResponse, float]:
+    """(the picker page or fragment, how many seconds a visitor's may be kept)."""
     doctor = get_object_or_404(
         DoctorProfile.objects.approved().select_related("user", "specialization"),
         slug=slug,
@@ -274,17 +265,17 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         day = _week_param(request)
     except ValueError:
-        return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
-    is_fragment = template_for(request, "page", "fragment") == "fragment"
-    if is_fragment and not request.user.is_authenticated:
-        return _visitors_picker(request, doctor, version, day, zone)
+        return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), 0
+    now = timezone.now()
     picker = selectors.free_slots_by_day(
-        doctor=doctor,
-        first_day=day,
-        zone=zone,
-        now=timezone.now(),
-        viewer=request.user,
+        doctor=doctor, first_day=day, zone=zone, now=now, viewer=request.user
     )
+    seconds = 0.0
+    if not request.user.is_authenticated:
+        until = selectors.picker_unchanged_until(
+            doctor=doctor, picker=picker, zone=zone, now=now
+        )
+        seconds = (until - now).total_seconds()
     context = {"doctor": doctor, "picker": picker, "zone_name": str(zone)}
     key = fragments.key_of(
         PICKER_TEMPLATES,
@@ -297,7 +288,7 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
         fragments.viewer_key(request),
     )
     if is_fragment and fragments.not_modified(request, key):
-        return fragments.not_modified_response(request, key)
+        return fragments.not_modified_response(request, key), 0
 
     def render_picker() -> str:
         return render_to_string(
@@ -307,7 +298,7 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
 
     picker_html = fragments.personalize(fragments.get(key, render_picker), request)
     if is_fragment:
-        return fragments.response(request, key, picker_html)
+        return fragments.response_for(request, key, picker_html), seconds
     context |= {
         "picker_html": mark_safe(picker_html),
         "breadcrumbs": [
@@ -318,5 +309,6 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             (_("Available times"), ""),
         ],
+        **extra,
     }
-    return render(request, "appointments/doctor_slots.html", context)
+    return render(request, "appointments/doctor_slots.html", context), seconds

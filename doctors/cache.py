@@ -82,6 +82,8 @@ def bump(doctor_ids: Iterable[int]) -> None:
 def listing_get(name: str, parts: tuple, compute: Callable):
     """A value of the directory (choices, a count) under the listing version, read
     before `compute` runs its queries."""
+    if not settings.FRAGMENT_CACHE:
+        return compute()
     key = key_of((), "listing", name, listing_version(), parts)
     value = cache.get(key)
     if value is None:
@@ -137,6 +139,8 @@ def key_of(templates: tuple[str, ...], *parts) -> str:
 def get_many(keys: dict[str, Callable[[], str]]) -> dict[str, str]:
     """The fragment of each key, rendering (and storing) those not cached. One
     round trip to read, one to store what was missing."""
+    if not settings.FRAGMENT_CACHE:
+        return {key: render() for key, render in keys.items()}
     found = cache.get_many(list(keys))
     rendered = {key: render() for key, render in keys.items() if key not in found}
     if rendered:
@@ -197,7 +201,7 @@ def not_modified_response(request, key: str) -> HttpResponse:
     return _revalidate(HttpResponseNotModified(), request, key)
 
 
-def response(request, key: str, html: str) -> HttpResponse:
+def response_for(request, key: str, html: str) -> HttpResponse:
     """The fragment with its ETag."""
     return _revalidate(HttpResponse(html), request, key)
 
@@ -251,29 +255,44 @@ def fingerprint(*rows) -> tuple:
 
 
 def anonymous_page(
-    request, templates: tuple[str, ...], parts: tuple, render: Callable
+    request,
+    templates: tuple[str, ...],
+    parts,
+    render: Callable,
+    *,
+    fragment: bool = False,
+    cacheable: bool = True,
 ) -> HttpResponse:
-    """The whole page for a signed-out visitor's GET from the cache, else rendered
-    by `render(extra_context)` (which must pass `extra_context` to its template)
-    and stored. Signed-in viewers, htmx requests and pages with a message waiting
-    are rendered as ever. `parts`: what the page shows that may change (versions,
-    rows' fingerprints), read before the queries `render` makes (or a function
-    returning them, called for visitors only).
+    """The whole page (or, with `fragment`, the htmx fragment, with an ETag) for a
+    signed-out visitor's GET from the cache, else rendered by
+    `render(extra_context)` (which must pass `extra_context` to its template) and
+    stored. Signed-in viewers, pages with a message waiting and requests the view
+    finds not `cacheable` (free text, junk parameters) are rendered as ever.
+    `parts`: what the page shows that may change (versions, rows' fingerprints),
+    read before the queries `render` makes (or a function returning them, called
+    for visitors only).
 
     `render` may return (response, seconds): the page stays that long at most
     (what it shows moves with the clock)."""
-    if callable(parts) and not request.user.is_authenticated:
-        parts = parts()
-    if (
-        request.method != "GET"
-        or request.user.is_authenticated
-        or getattr(request, "htmx", False)
-        or len(messages.get_messages(request))
-    ):
+    visitor = (
+        cacheable
+        and settings.FRAGMENT_CACHE
+        and request.method == "GET"
+        and not request.user.is_authenticated
+        and bool(getattr(request, "htmx", False)) == fragment
+        and not len(messages.get_messages(request))
+    )
+    if not visitor:
         result = render({})
         return result[0] if isinstance(result, tuple) else result
-    key = key_of(templates, "page", request.get_full_path(), parts, viewer_key(request))
+    if callable(parts):
+        parts = parts()
+    key = key_of(
+        templates, "page", fragment, request.get_full_path(), parts, viewer_key(request)
+    )
     body = cache.get(key)
+    if body is not None and fragment and not_modified(request, key):
+        return not_modified_response(request, key)
     if body is None:
         result = render({"csrf_token": CSRF})
         response, seconds = result if isinstance(result, tuple) else (result, TIMEOUT)
@@ -282,4 +301,6 @@ def anonymous_page(
             return response
         body = response.content.decode()
         cache.set(key, body, timeout=min(TIMEOUT, max(1, int(seconds))))
+    if fragment:
+        return response_for(request, key, personalize(body, request))
     return HttpResponse(personalize(body, request))

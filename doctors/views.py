@@ -110,6 +110,8 @@ def _directory(
         DIRECTORY_TEMPLATES,
         parts,
         lambda extra: _render_directory(request, specialization, extra),
+        # A free-text search is not worth an entry each.
+        cacheable=not request.GET.get("q"),
     )
 
 
@@ -304,21 +306,16 @@ DETAIL_TEMPLATES = (
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A doctor's page (its slots and reviews panels come by htmx); for visitors
-    from the cache, keyed on the doctor's row and version."""
-    doctor = get_object_or_404(
-        DoctorProfile.objects.visible_to(request.user)
-        .with_follow_state(request.user)
-        .select_related("user", "specialization"),
-        slug=slug,
-    )
-    # The row was read before the version: its every value is in the key. The
-    # languages are read after it, when the page is rendered.
-    parts = (
-        cache.version(doctor.pk),
-        cache.fingerprint(doctor, doctor.user, doctor.specialization),
-    )
+    from the cache without a query, under the directory's listing version (any
+    doctor's change moves it), read before the doctor is."""
 
     def render_detail(extra: dict) -> HttpResponse:
+        doctor = get_object_or_404(
+            DoctorProfile.objects.visible_to(request.user)
+            .with_follow_state(request.user)
+            .select_related("user", "specialization"),
+            slug=slug,
+        )
         context = {
             "doctor": doctor,
             "currency": settings.CLINIC_CURRENCY,
@@ -331,7 +328,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         }
         return render(request, "doctors/doctor_detail.html", context)
 
-    return cache.anonymous_page(request, DETAIL_TEMPLATES, parts, render_detail)
+    return cache.anonymous_page(
+        request, DETAIL_TEMPLATES, cache.listing_version, render_detail
+    )
 
 
 def _login_required_htmx(view):

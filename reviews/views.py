@@ -28,6 +28,13 @@ PANEL_TEMPLATES = (
     "reviews/_review_card.html",
     "reviews/_stars.html",
 )
+PANEL_PAGE_TEMPLATES = (
+    *PANEL_TEMPLATES,
+    "reviews/doctor_reviews.html",
+    "base.html",
+    "includes/_navbar.html",
+    "includes/_breadcrumbs.html",
+)
 # Posting reviews: a patient has few visits to review, so a low limit costs nobody.
 POST_RATE = "10/h"
 CHANGE_RATE = "30/h"
@@ -237,7 +244,25 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
     loads it into its reviews section). The panel is the same for every viewer
     but the doctor and a patient with a hidden review of theirs, so it is cached
     under the doctor's version (`doctors.cache`), read before the reviews are,
-    and answers 304 when the browser has it already."""
+    and answers 304 when the browser has it already. Visitors get it (or the
+    page) from the cache without a query, under the directory's listing version,
+    which any change to any doctor (a review's rating included) moves."""
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    page_number = request.GET.get("page") or "1"
+    return fragments.anonymous_page(
+        request,
+        PANEL_PAGE_TEMPLATES,
+        fragments.listing_version,
+        lambda extra: _doctor_reviews(request, slug, extra),
+        fragment=is_fragment,
+        # Junk parameters are not worth an entry each.
+        cacheable=request.GET.get("sort", "newest") in ReviewQuerySet.SORTS
+        and page_number.isdigit()
+        and len(page_number) <= 4,
+    )
+
+
+def _doctor_reviews(request: HttpRequest, slug: str, extra: dict) -> HttpResponse:
     doctor = get_object_or_404(
         DoctorProfile.objects.visible_to(request.user).select_related(
             "user", "specialization"
@@ -310,7 +335,7 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
         panel = render_to_string(PANEL_TEMPLATES[0], panel_context(), request)
     if is_fragment:
         if key:
-            return fragments.response(request, key, panel)
+            return fragments.response_for(request, key, panel)
         return HttpResponse(panel)
     context = {
         "doctor": doctor,
@@ -324,5 +349,6 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             (_("Reviews"), ""),
         ],
+        **extra,
     }
     return render(request, "reviews/doctor_reviews.html", context)

@@ -22,6 +22,12 @@ from reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fragment_cache_on(settings):
+    settings.FRAGMENT_CACHE = True
+
+
 HTMX = {"HX-Request": "true"}
 
 
@@ -214,14 +220,15 @@ def test_a_hold_shows_on_the_next_request_of_others(client, doctor, patient):
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
 
 
-def test_time_off_shows_on_the_next_request(client, doctor):
+def test_time_off_shows_on_the_next_request(client, doctor, committed):
     slot = SlotFactory(doctor=doctor)
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
-    schedule.add_time_off(
-        doctor=doctor,
-        starts_at=slot.starts_at - dt.timedelta(hours=1),
-        ends_at=slot.ends_at + dt.timedelta(hours=1),
-    )
+    with committed():
+        schedule.add_time_off(
+            doctor=doctor,
+            starts_at=slot.starts_at - dt.timedelta(hours=1),
+            ends_at=slot.ends_at + dt.timedelta(hours=1),
+        )
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
 
 
@@ -288,7 +295,7 @@ def test_the_picker_marks_what_this_viewer_may_not_book(client, doctor, patient)
     assert mine != theirs or "disabled" not in mine
 
 
-def test_fragments_answer_304_until_they_change(client, doctor, patient):
+def test_fragments_answer_304_until_they_change(client, doctor, patient, committed):
     slot = SlotFactory(doctor=doctor)
     url = reverse("appointments:doctor_slots", args=[doctor.slug])
     first = client.get(url, headers=HTMX)
@@ -296,7 +303,8 @@ def test_fragments_answer_304_until_they_change(client, doctor, patient):
     assert first["Cache-Control"] == "private, no-cache"
     again = client.get(url, headers={**HTMX, "If-None-Match": etag})
     assert again.status_code == HTTPStatus.NOT_MODIFIED
-    booking.book(patient=patient, slot_id=slot.pk, reason="A cough")
+    with committed():
+        booking.book(patient=patient, slot_id=slot.pk, reason="A cough")
     changed = client.get(url, headers={**HTMX, "If-None-Match": etag})
     assert changed.status_code == HTTPStatus.OK
     assert changed["ETag"] != etag
