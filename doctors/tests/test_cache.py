@@ -28,6 +28,15 @@ def _fragment_cache_on(settings):
     settings.FRAGMENT_CACHE = True
 
 
+@pytest.fixture
+def clock_cache(settings):
+    """The process's own cache: Redis counts its expiries in real time, and
+    time_machine moves only this process's clock."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+
+
 HTMX = {"HX-Request": "true"}
 
 
@@ -335,7 +344,7 @@ def test_bump_waits_for_the_commit(django_capture_on_commit_callbacks, doctor):
     assert cache.version(doctor.pk) != before
 
 
-def test_now_moving_past_a_slot_drops_it_without_any_write(client, doctor):
+def test_now_moving_past_a_slot_drops_it_without_any_write(client, doctor, clock_cache):
     soon = timezone.now() + doctor.min_notice + dt.timedelta(minutes=5)
     slot = SlotFactory(
         doctor=doctor, starts_at=soon, ends_at=soon + dt.timedelta(minutes=30)
@@ -387,7 +396,9 @@ def test_a_page_with_a_message_waiting_is_never_served_from_the_cache(client, pa
     assert "You have signed out." in response.content.decode()
 
 
-def test_the_directorys_next_free_time_moves_with_the_clock_alone(client, doctor):
+def test_the_directorys_next_free_time_moves_with_the_clock_alone(
+    client, doctor, clock_cache
+):
     soon = timezone.now() + doctor.min_notice + dt.timedelta(minutes=5)
     SlotFactory(doctor=doctor, starts_at=soon, ends_at=soon + dt.timedelta(minutes=30))
     later = SlotFactory(doctor=doctor, starts_at=soon + dt.timedelta(days=1))
@@ -435,7 +446,9 @@ def test_a_visitors_picker_drops_a_later_slot_held_or_booked_at_once(
     assert f'data-slot-id="{third.pk}"' not in picker(client, doctor)
 
 
-def test_a_visitors_picker_gets_a_slot_back_when_a_hold_ends(client, doctor, patient):
+def test_a_visitors_picker_gets_a_slot_back_when_a_hold_ends(
+    client, doctor, patient, clock_cache
+):
     _first, second = SlotFactory(doctor=doctor), SlotFactory(doctor=doctor)
     booking.hold(patient=patient, slot_id=second.pk)
     assert f'data-slot-id="{second.pk}"' not in picker(client, doctor)
