@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev vendor seed migrate bench-discovery bench-slots bench-booking bench-api clean
+.PHONY: run test lint format install install-dev vendor seed migrate bench bench-smoke bench-discovery bench-slots bench-booking bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ vendor:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp node_modules/bootstrap-icons/font/fonts/* static/vendor/bootstrap-icons/fonts/
+
+## make bench: every page's req/s beside a bare Django project, under gunicorn (wrk; PostgreSQL clinic_speed_bench, Redis db 2)
+bench: install
+	$(BIN)/python bench/pages.py $(ARGS)
+
+## make bench-smoke: the same on tiny data, about a second per page (proves the harness, not the speed)
+bench-smoke: install
+	$(BIN)/python bench/pages.py --smoke
 
 ## make bench-slots: slot generation (1,000 doctors x 60 days) and a doctor's slot list (PostgreSQL clinic_bench_slots)
 bench-slots: install

@@ -8,12 +8,22 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
     default = True
 
-    def ready(self):
+    def ready(self) -> None:
         from allauth.mfa.signals import authenticator_added
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed, post_save, pre_delete
 
+        from . import context_processors
         from .mfa import count_activation_as_mfa
+        from .models import User
 
         authenticator_added.connect(count_activation_as_mfa)
+        # The navigation's role names are cached per user (context_processors).
+        m2m_changed.connect(
+            context_processors.on_groups_changed, sender=User.groups.through
+        )
+        post_save.connect(context_processors.on_group_changed, sender=Group)
+        pre_delete.connect(context_processors.on_group_changed, sender=Group)
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from doctors import cache as doctor_cache
 from doctors.models import DoctorProfile
 
 from .models import (
@@ -390,6 +391,9 @@ def refresh_next_free(doctor_ids: Sequence[int], *, now: dt.datetime) -> None:
         next_free_hold_ends_at=Subquery(first_hold_end),
         next_free_checked_at=now,
     )
+    # Called after every slot change (the house rule): the doctors' slot
+    # pickers and cards move on with it.
+    doctor_cache.bump_on_commit(doctor_ids)
 
 
 def refresh_stale_next_free(

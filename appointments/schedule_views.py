@@ -12,14 +12,17 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from accounts.web import redirect_after_post, refuse, template_for
+from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
 from . import schedule, selectors, services
@@ -449,30 +452,85 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     return render(request, template, context)
 
 
+PICKER_TEMPLATES = ("appointments/_slot_picker.html",)
+PICKER_PAGE_TEMPLATES = (
+    *PICKER_TEMPLATES,
+    "appointments/doctor_slots.html",
+    "base.html",
+    "includes/_navbar.html",
+    "includes/_breadcrumbs.html",
+)
+
+
 @require_GET
 def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     """The public slot picker: a doctor's free times by day for a week, in the
-    viewer's zone. The whole page without JavaScript, the fragment for htmx."""
+    viewer's zone. The whole page without JavaScript, the fragment for htmx.
+
+    For visitors (the same for all of them) from the cache without a query,
+    under the directory's listing version (a slot change moves it) and only
+    until the clock may change it. For a signed-in viewer the slots are read
+    every time (what they may book is theirs) and the rendering is cached by what
+    it shows. Fragments answer 304 when the browser has them already."""
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    return fragments.anonymous_page(
+        request,
+        PICKER_PAGE_TEMPLATES,
+        fragments.listing_version,
+        lambda extra: _doctor_slots(request, slug, extra, is_fragment),
+        fragment=is_fragment,
+    )
+
+
+def _doctor_slots(
+    request: HttpRequest, slug: str, extra: dict, is_fragment: bool
+) -> tuple[HttpResponse, float]:
+    """(the picker page or fragment, how many seconds a visitor's may be kept)."""
     doctor = get_object_or_404(
         DoctorProfile.objects.approved().select_related("user", "specialization"),
         slug=slug,
     )
+    version = fragments.version(doctor.pk)
     zone = timezone.get_current_timezone()
     try:
         day = _week_param(request)
     except ValueError:
-        return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), 0
+    now = timezone.now()
     picker = selectors.free_slots_by_day(
-        doctor=doctor,
-        first_day=day,
-        zone=zone,
-        now=timezone.now(),
-        viewer=request.user,
+        doctor=doctor, first_day=day, zone=zone, now=now, viewer=request.user
     )
-    context = {
-        "doctor": doctor,
-        "picker": picker,
-        "zone_name": str(zone),
+    seconds = 0.0
+    if not request.user.is_authenticated:
+        until = selectors.picker_unchanged_until(
+            doctor=doctor, picker=picker, zone=zone, now=now
+        )
+        seconds = (until - now).total_seconds()
+    context = {"doctor": doctor, "picker": picker, "zone_name": str(zone)}
+    key = fragments.key_of(
+        PICKER_TEMPLATES,
+        doctor.pk,
+        version,
+        doctor.slug,
+        doctor.user.full_name,
+        repr(picker),  # every day, slot and reason the viewer may not book it
+        str(zone),
+        fragments.viewer_key(request),
+    )
+    if is_fragment and fragments.not_modified(request, key):
+        return fragments.not_modified_response(request, key), 0
+
+    def render_picker() -> str:
+        return render_to_string(
+            PICKER_TEMPLATES[0],
+            {**context, "user": request.user, **fragments.placeholder_context()},
+        )
+
+    picker_html = fragments.personalize(fragments.get(key, render_picker), request)
+    if is_fragment:
+        return fragments.response_for(request, key, picker_html), seconds
+    context |= {
+        "picker_html": mark_safe(picker_html),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (
@@ -481,8 +539,6 @@ def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             (_("Available times"), ""),
         ],
+        **extra,
     }
-    template = template_for(
-        request, "appointments/doctor_slots.html", "appointments/_slot_picker.html"
-    )
-    return render(request, template, context)
+    return render(request, "appointments/doctor_slots.html", context), seconds

@@ -499,6 +499,36 @@ def free_slots_by_day(
     )
 
 
+def picker_unchanged_until(
+    *, doctor: DoctorProfile, picker: SlotPicker, zone: ZoneInfo, now: dt.datetime
+) -> dt.datetime:
+    """When the clock alone, with no write, may first change what
+    `free_slots_by_day` showed at `now`: a slot passes the notice, a hold ends,
+    a slot comes within the horizon, the day (or the horizon's last day) turns.
+    One query. Any write to the slots bumps the doctor's cached fragments first."""
+    start = local_midnight(picker.first_day, zone)
+    end = local_midnight(picker.first_day + dt.timedelta(days=DAYS_SHOWN), zone)
+    today = now.astimezone(zone).date()
+    last_day = (now + doctor.booking_horizon).astimezone(zone).date()
+    moments = [
+        local_midnight(today + dt.timedelta(days=1), zone),
+        local_midnight(last_day + dt.timedelta(days=1), zone) - doctor.booking_horizon,
+    ]
+    if picker.next_free:
+        moments.append(picker.next_free - doctor.min_notice)
+    rows = Slot.objects.filter(
+        doctor=doctor, is_booked=False, starts_at__gte=start, starts_at__lt=end
+    ).values_list("starts_at", "held_until")
+    for starts_at, held_until in rows:
+        if starts_at - doctor.min_notice > now:
+            moments.append(starts_at - doctor.min_notice)
+        if starts_at - doctor.booking_horizon > now:
+            moments.append(starts_at - doctor.booking_horizon)
+        if held_until and held_until > now:
+            moments.append(held_until)
+    return min(moments)
+
+
 # --- Moving an appointment --------------------------------------------------------
 
 RESCHEDULE_CHOICES = 60

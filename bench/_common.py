@@ -83,22 +83,29 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def start_gunicorn(
-    *, host: str, port: int, workers: int, log_path: Path, extra: tuple = ()
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_path: Path,
+    extra: tuple = (),
+    app: str = "clinic.wsgi",
+    cwd: Path = BASE_DIR,
 ) -> subprocess.Popen:
-    """`gunicorn clinic.wsgi` in its own process group; returns once /healthz is 200."""
+    """`gunicorn <app>` in its own process group; returns once /healthz is 200."""
     if port_in_use(host, port):
         sys.exit(f"Something already listens on {host}:{port}; stop it first.")
     process = subprocess.Popen(
         [
             str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-            "clinic.wsgi",
+            app,
             "--workers",
             str(workers),
             "--bind",
             f"{host}:{port}",
             *extra,
         ],
-        cwd=BASE_DIR,
+        cwd=cwd,
         env=os.environ.copy(),
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
@@ -127,6 +134,20 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def session_key(user) -> str:
+    """A signed-in session for `user`, as logging in would store it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
 
 
 def bench_doctor(user, n: int, *, prefix: str, **fields):

@@ -50,9 +50,6 @@ MARK = "bench-booking"
 
 def fill():
     """Doctors, patients with sessions, the contested slot and the distinct ones."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
     from django.utils import timezone
 
@@ -107,21 +104,16 @@ def fill():
             )
             for n in range(DISTINCT + 1)
         )
-    sessions = []
-    backend = settings.AUTHENTICATION_BACKENDS[0]
-    for patient in patients:
-        store = SessionStore()
-        store[SESSION_KEY] = str(patient.pk)
-        store[BACKEND_SESSION_KEY] = backend
-        store[HASH_SESSION_KEY] = patient.get_session_auth_hash()
-        store.create()
-        sessions.append(store.session_key)
+    sessions = [_common.session_key(patient) for patient in patients]
     contested, distinct = slots[0], slots[1:]
     return sessions[:CONTENDERS], sessions[CONTENDERS:], contested, distinct
 
 
-def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
-    """One signed-in patient submits the confirmation form. (status, seconds)
+def post_booking(
+    session_key: str, slot_id: int, *, hold_first: bool = False
+) -> tuple[int, float]:
+    """One signed-in patient submits the confirmation form (after holding the slot,
+    as the pages do, with `hold_first`). (status, seconds)
 
     302 to /appointments/ is a booking, 409 "just taken"; anything else is an
     error (0: no answer, -302: redirected elsewhere, e.g. to the login page)."""
@@ -137,6 +129,17 @@ def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
     started = time.perf_counter()
     try:
         connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        if hold_first:
+            hold = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf})
+            connection.request("POST", f"/slots/{slot_id}/hold/", hold, headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status == 409:  # taken: the confirmation is never shown
+                return 409, time.perf_counter() - started
+            if response.status != 302 or not response.getheader(
+                "Location", ""
+            ).endswith(f"/slots/{slot_id}/book/"):
+                return -response.status, time.perf_counter() - started
         connection.request("POST", f"/slots/{slot_id}/book/", body, headers)
         response = connection.getresponse()
         response.read()
@@ -150,7 +153,7 @@ def post_booking(session_key: str, slot_id: int) -> tuple[int, float]:
     return status, time.perf_counter() - started
 
 
-def fire(jobs: list[tuple[str, int]], concurrency: int):
+def fire(jobs: list[tuple[str, int]], concurrency: int, *, hold_first=False):
     """Run the requests `concurrency` at a time, released together by a barrier
     when there are exactly that many. Returns (results, wall seconds)."""
     barrier = threading.Barrier(min(concurrency, len(jobs)))
@@ -158,7 +161,7 @@ def fire(jobs: list[tuple[str, int]], concurrency: int):
     def run(job):
         if len(jobs) <= concurrency:
             barrier.wait(timeout=30)
-        return post_booking(*job)
+        return post_booking(*job, hold_first=hold_first)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

@@ -7,17 +7,29 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from doctors import cache as doctor_cache
 from doctors.models import Specialization
+
+HOME_TEMPLATES = ("home.html", "base.html", "includes/_navbar.html")
 
 logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    specializations = Specialization.objects.order_by("name")[:12]
-    return render(request, "home.html", {"specializations": specializations})
+    """The home page; for visitors from the cache while the specializations (the
+    directory's listing version) and the year in the footer stay the same."""
+
+    def render_home(extra: dict) -> HttpResponse:
+        specializations = Specialization.objects.order_by("name")[:12]
+        context = {"specializations": specializations, **extra}
+        return render(request, "home.html", context)
+
+    parts = (doctor_cache.listing_version(), timezone.now().year)
+    return doctor_cache.anonymous_page(request, HOME_TEMPLATES, parts, render_home)
 
 
 def _database_ok() -> bool:

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import cache, selectors
 from .models import DoctorProfile, Language, Specialization
 
 # Longer queries are cut: nobody types more, and each word costs a join condition.
@@ -73,6 +73,22 @@ class SearchField(forms.CharField):
 
 class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
+
+
+def _choices() -> tuple[list, list, list]:
+    """The filter's choices: specializations and languages (id, slug, name), the
+    approved doctors' cities."""
+    cities = (
+        DoctorProfile.objects.approved()
+        .order_by("city")
+        .values_list("city", flat=True)
+        .distinct()
+    )
+    return (
+        list(Specialization.objects.values_list("id", "slug", "name")),
+        list(Language.objects.values_list("id", "slug", "name")),
+        list(cities),
+    )
 
 
 class DoctorFilter(django_filters.FilterSet):
@@ -147,9 +163,9 @@ class DoctorFilter(django_filters.FilterSet):
             request=request,
             prefix=prefix,
         )
-        # One query each, whatever the page; the ids let filters skip a join.
-        specializations = list(Specialization.objects.values_list("id", "slug", "name"))
-        languages = list(Language.objects.values_list("id", "slug", "name"))
+        # From the cache, under the directory's listing version (see doctors.cache);
+        # else one query each, whatever the page. The ids let filters skip a join.
+        specializations, languages, cities = cache.listing_get("choices", (), _choices)
         self._specialization_ids = {slug: pk for pk, slug, _name in specializations}
         self._language_ids = {slug: pk for pk, slug, _name in languages}
         self._specialization_names = [
@@ -161,12 +177,6 @@ class DoctorFilter(django_filters.FilterSet):
         self.filters["language"].extra["choices"] = [
             (slug, name) for _pk, slug, name in languages
         ]
-        cities = (
-            DoctorProfile.objects.approved()
-            .order_by("city")
-            .values_list("city", flat=True)
-            .distinct()
-        )
         self.filters["city"].extra["choices"] = [(city, city) for city in cities]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from notifications.models import Notification
 from notifications.services import notify
 
+from . import cache
 from .models import DoctorProfile, Follow
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def approve(*, profile: DoctorProfile, by: User) -> DoctorProfile:
     )
     if not updated:  # pragma: no cover - the row lock makes this unreachable
         raise InvalidTransition
+    cache.bump_on_commit([locked.pk])
     locked.user.groups.add(Group.objects.get_or_create(name=Role.DOCTOR)[0])
     locked.refresh_from_db()
     logger.info("Doctor profile %s approved by %s", locked.pk, by.pk)
@@ -166,6 +168,7 @@ def reject(*, profile: DoctorProfile, by: User, reason: str) -> DoctorProfile:
         rejection_reason=reason,
         updated_at=now,
     )
+    cache.bump_on_commit([locked.pk])
     locked.refresh_from_db()
     logger.info("Doctor profile %s rejected by %s", locked.pk, by.pk)
     message = _("Your doctor application was not approved. Reason: %(reason)s") % {
@@ -200,6 +203,7 @@ def follow(*, patient: User, doctor: DoctorProfile) -> bool:
         DoctorProfile.objects.filter(pk=doctor.pk).update(
             followers_count=F("followers_count") + 1
         )
+        cache.bump_on_commit([doctor.pk])
         notify(
             recipient=doctor.user,
             kind=Notification.Kind.FOLLOWED,
@@ -222,4 +226,5 @@ def unfollow(*, patient: User, doctor: DoctorProfile) -> bool:
         DoctorProfile.objects.filter(pk=doctor.pk).update(
             followers_count=F("followers_count") - 1
         )
+        cache.bump_on_commit([doctor.pk])
     return bool(deleted)

@@ -9,7 +9,9 @@ from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -17,25 +19,139 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.web import redirect_after_post, refuse, safe_next, template_for
 
-from . import services
+from . import cache, services
 from .filters import DoctorFilter
 from .forms import ApplicationForm, DoctorProfileForm
 from .models import DoctorProfile, Specialization
 
 # --- Directory (discovery) -------------------------------------------------------
 DOCTORS_PER_PAGE = 20
+CARD_TEMPLATES = (
+    "doctors/_doctor_card.html",
+    "includes/_avatar.html",
+    "doctors/_follow_button.html",
+)
+
+
+def doctor_cards(request: HttpRequest, doctors) -> list[str]:
+    """The directory's cards, from the cache where it has them (one round trip).
+
+    A card is keyed on what it shows of the row just read, the doctor's version
+    (bumped by whatever changes the doctor), the viewer's language, zone and
+    kind (signed out; the doctor; following or not): the viewer's own CSRF token
+    and page are filled in afterwards. Rendering 20 cards cost more than the
+    whole query."""
+    user = request.user
+    viewer = cache.viewer_key(request)
+    versions = cache.versions(doctor.pk for doctor in doctors)
+    keys = {}
+    for doctor in doctors:
+        if not user.is_authenticated:
+            kind = "anonymous"
+        elif doctor.user_id == user.pk:
+            kind = "own"
+        else:
+            kind = "following" if doctor.is_followed else "not following"
+        person = doctor.user
+        key = cache.key_of(
+            CARD_TEMPLATES,
+            doctor.pk,
+            versions[doctor.pk],
+            doctor.slug,
+            doctor.status,
+            person.full_name,
+            person.email[:1],
+            str(person.avatar_thumbnail),
+            doctor.specialization.name,
+            doctor.city,
+            str(doctor.rating_avg),
+            doctor.rating_count,
+            doctor.followers_count,
+            doctor.next_available,
+            kind,
+            viewer,
+        )
+        keys[key] = _card_renderer(doctor, user)
+    found = cache.get_many(keys)
+    return [mark_safe(cache.personalize(found[key], request)) for key in keys]
+
+
+def _card_renderer(doctor: DoctorProfile, user):
+    def render_card() -> str:
+        context = {"doctor": doctor, "user": user, **cache.placeholder_context()}
+        return render_to_string("doctors/_doctor_card.html", context)
+
+    return render_card
+
+
+DIRECTORY_TEMPLATES = (
+    "doctors/doctor_list.html",
+    "doctors/_doctor_cards.html",
+    "doctors/_filter_select.html",
+    "base.html",
+    "includes/_navbar.html",
+)
 
 
 def _directory(
     request: HttpRequest, *, specialization: Specialization | None = None
 ) -> HttpResponse:
-    """The directory page, or its results fragment for htmx, from one context."""
+    """The directory page, or its results fragment for htmx, from one context;
+    for visitors the whole page from the cache under the listing version."""
+
+    def parts() -> tuple:
+        return (
+            cache.listing_version(),
+            cache.fingerprint(specialization) if specialization else None,
+        )
+
+    return cache.anonymous_page(
+        request,
+        DIRECTORY_TEMPLATES,
+        parts,
+        lambda extra: _render_directory(request, specialization, extra),
+        # A free-text search is not worth an entry each.
+        cacheable=not request.GET.get("q"),
+    )
+
+
+def _unchanged_for(doctors, now) -> float:
+    """Seconds until a card's next free time may move with the clock alone: its
+    slot passes the notice, a hold on an earlier one ends, or a later one comes
+    within the horizon (any write bumps the listing before that)."""
+    moments = []
+    for doctor in doctors:
+        if doctor.next_available:
+            moments.append(doctor.next_available - doctor.min_notice)
+        elif doctor.next_free_at:
+            moments.append(doctor.next_free_at - doctor.booking_horizon)
+        if doctor.next_free_hold_ends_at:
+            moments.append(doctor.next_free_hold_ends_at)
+    if not moments:
+        return cache.TIMEOUT
+    return min(moments).timestamp() - now.timestamp()
+
+
+def _render_directory(
+    request: HttpRequest, specialization: Specialization | None, extra: dict
+) -> tuple[HttpResponse, float]:
+    """(the page or fragment, how many seconds it may be kept)."""
     data = request.GET.copy()
     if specialization is not None:
         # The page's own specialization wins over any parameter.
         data["specialization"] = specialization.slug
     filterset = DoctorFilter(data, request=request)
     paginator = Paginator(filterset.qs, DOCTORS_PER_PAGE)
+    filters = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    if not filters.get("q") and not filters.get("available_within"):
+        # The count of a listing that does not move with the clock (nor with a
+        # free text: not worth an entry each), under the listing version.
+        parts = tuple(
+            (name, filters.get(name)) for name in ("specialization", "city", "language")
+        )
+        paginator.count = cache.listing_get(
+            "count", parts, lambda: filterset.qs.count()
+        )
     page = paginator.get_page(data.get("page"))
 
     # "Remove this filter" links for the empty state (the page's own
@@ -60,6 +176,7 @@ def _directory(
         "page_obj": page,
         "page_range": paginator.get_elided_page_range(page.number, on_ends=1),
         "doctors": page.object_list,
+        "cards": doctor_cards(request, page.object_list),
         "specialization": specialization,
         "removable_filters": removable,
         "breadcrumbs": (
@@ -71,7 +188,10 @@ def _directory(
     template = template_for(
         request, "doctors/doctor_list.html", "doctors/_doctor_cards.html"
     )
-    return render(request, template, context)
+    # Which doctors match and their order move with the clock here: not kept.
+    moves = filters.get("available_within") or filterset.sort_key == "next_available"
+    seconds = 0 if moves else _unchanged_for(page.object_list, filterset.now)
+    return render(request, template, context | extra), seconds
 
 
 def doctor_list(request: HttpRequest) -> HttpResponse:
@@ -174,24 +294,43 @@ def edit(request: HttpRequest) -> HttpResponse:
     return render(request, "doctors/doctor_form.html", context, status=status)
 
 
+DETAIL_TEMPLATES = (
+    "doctors/doctor_detail.html",
+    "includes/_avatar.html",
+    "doctors/_follow_button.html",
+    "base.html",
+    "includes/_navbar.html",
+    "includes/_breadcrumbs.html",
+)
+
+
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    doctor = get_object_or_404(
-        DoctorProfile.objects.visible_to(request.user)
-        .with_follow_state(request.user)
-        .select_related("user", "specialization")
-        .prefetch_related("languages"),
-        slug=slug,
+    """A doctor's page (its slots and reviews panels come by htmx); for visitors
+    from the cache without a query, under the directory's listing version (any
+    doctor's change moves it), read before the doctor is."""
+
+    def render_detail(extra: dict) -> HttpResponse:
+        doctor = get_object_or_404(
+            DoctorProfile.objects.visible_to(request.user)
+            .with_follow_state(request.user)
+            .select_related("user", "specialization"),
+            slug=slug,
+        )
+        context = {
+            "doctor": doctor,
+            "currency": settings.CLINIC_CURRENCY,
+            "breadcrumbs": [
+                (_("Doctors"), reverse("doctors:list")),
+                (doctor.specialization.name, doctor.specialization.get_absolute_url()),
+                (doctor.display_name, ""),
+            ],
+            **extra,
+        }
+        return render(request, "doctors/doctor_detail.html", context)
+
+    return cache.anonymous_page(
+        request, DETAIL_TEMPLATES, cache.listing_version, render_detail
     )
-    context = {
-        "doctor": doctor,
-        "currency": settings.CLINIC_CURRENCY,
-        "breadcrumbs": [
-            (_("Doctors"), reverse("doctors:list")),
-            (doctor.specialization.name, doctor.specialization.get_absolute_url()),
-            (doctor.display_name, ""),
-        ],
-    }
-    return render(request, "doctors/doctor_detail.html", context)
 
 
 def _login_required_htmx(view):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from accounts.errors import Refusal
 from accounts.models import User
 from appointments.models import Appointment
+from doctors import cache as doctor_cache
 from doctors.models import DoctorProfile
 from notifications.models import Notification
 from notifications.services import notify
@@ -97,6 +98,8 @@ def recompute_rating(*, doctor_id: int) -> tuple[Decimal, int]:
     DoctorProfile.objects.filter(pk=doctor_id).update(
         rating_avg=average, rating_count=count
     )
+    # Every review write (post, edit, delete, reply, hide) comes through here.
+    doctor_cache.bump_on_commit([doctor_id])
     return average, count
 
 
@@ -224,3 +227,14 @@ def unhide(*, staff: User, review_id: int) -> bool:
     )
     recompute_rating(doctor_id=review.doctor_id)
     return bool(changed)
+
+
+def on_reviewer_saved(sender, instance, created=False, update_fields=None, **kw):
+    """A person renamed: the cached reviews panels of the doctors they reviewed."""
+    if not created and doctor_cache.person_changed(update_fields):
+        doctor_cache.bump_on_commit(
+            Review.objects.filter(patient=instance)
+            .order_by()
+            .values_list("doctor_id", flat=True)
+            .distinct()
+        )

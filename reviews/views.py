@@ -6,13 +6,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 from accounts.web import redirect_after_post, refuse, template_for
 from appointments.models import Appointment
+from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
 from . import selectors, services
@@ -20,6 +23,18 @@ from .forms import ReplyForm, ReviewForm
 from .models import Review, ReviewQuerySet
 
 PER_PAGE = 10
+PANEL_TEMPLATES = (
+    "reviews/_reviews_panel.html",
+    "reviews/_review_card.html",
+    "reviews/_stars.html",
+)
+PANEL_PAGE_TEMPLATES = (
+    *PANEL_TEMPLATES,
+    "reviews/doctor_reviews.html",
+    "base.html",
+    "includes/_navbar.html",
+    "includes/_breadcrumbs.html",
+)
 # Posting reviews: a patient has few visits to review, so a low limit costs nobody.
 POST_RATE = "10/h"
 CHANGE_RATE = "30/h"
@@ -226,42 +241,105 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
     """The public reviews panel of a doctor: summary, distribution, sorted pages.
 
     A full page, or the `_reviews_panel.html` fragment for htmx (the doctor's page
-    loads it into its reviews section)."""
+    loads it into its reviews section). The panel is the same for every viewer
+    but the doctor and a patient with a hidden review of theirs, so it is cached
+    under the doctor's version (`doctors.cache`), read before the reviews are,
+    and answers 304 when the browser has it already. Visitors get it (or the
+    page) from the cache without a query, under the directory's listing version,
+    which any change to any doctor (a review's rating included) moves."""
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    page_number = request.GET.get("page") or "1"
+    return fragments.anonymous_page(
+        request,
+        PANEL_PAGE_TEMPLATES,
+        fragments.listing_version,
+        lambda extra: _doctor_reviews(request, slug, extra),
+        fragment=is_fragment,
+        # Junk parameters are not worth an entry each.
+        cacheable=request.GET.get("sort", "newest") in ReviewQuerySet.SORTS
+        and page_number.isdigit()
+        and len(page_number) <= 4,
+    )
+
+
+def _doctor_reviews(request: HttpRequest, slug: str, extra: dict) -> HttpResponse:
     doctor = get_object_or_404(
         DoctorProfile.objects.visible_to(request.user).select_related(
             "user", "specialization"
         ),
         slug=slug,
     )
+    version = fragments.version(doctor.pk)
     sort = request.GET.get("sort", "newest")
     if sort not in ReviewQuerySet.SORTS:
         sort = "newest"
-    reviews = (
-        Review.objects.visible()
-        .filter(doctor=doctor)
-        .select_related("patient", "appointment")
-        .sorted_by(sort)
-    )
-    page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
-    sorts = {
-        "newest": _("Newest"),
-        "highest": _("Highest rated"),
-        "lowest": _("Lowest rated"),
-    }
-    own_hidden = (
+    page_number = request.GET.get("page") or "1"
+    own_hidden = list(
         Review.objects.by(request.user)
         .filter(doctor=doctor, is_hidden=True)
         .select_related("patient", "appointment")
     )
+    is_doctor_viewing = request.user.pk == doctor.user_id
+
+    def panel_context() -> dict:
+        reviews = (
+            Review.objects.visible()
+            .filter(doctor=doctor)
+            .select_related("patient", "appointment")
+            .sorted_by(sort)
+        )
+        return {
+            "doctor": doctor,
+            "page_obj": Paginator(reviews, PER_PAGE).get_page(page_number),
+            "sort": sort,
+            "sorts": {
+                "newest": _("Newest"),
+                "highest": _("Highest rated"),
+                "lowest": _("Lowest rated"),
+            }.items(),
+            "distribution": selectors.rating_distribution(doctor=doctor),
+            "own_hidden": own_hidden,
+            "is_doctor_viewing": is_doctor_viewing,
+            "panel_url": _doctor_reviews_url(doctor),
+        }
+
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    # Junk page numbers are not worth a cache entry each.
+    cacheable = (
+        not own_hidden
+        and not is_doctor_viewing
+        and page_number.isdigit()
+        and len(page_number) <= 4
+    )
+    key = ""
+    if cacheable:
+        key = fragments.key_of(
+            PANEL_TEMPLATES,
+            doctor.pk,
+            version,
+            # Read before the version: in the key, so a newer rating is a new key.
+            str(doctor.rating_avg),
+            doctor.rating_count,
+            doctor.slug,
+            doctor.user.full_name,
+            sort,
+            page_number,
+            fragments.viewer_key(request),
+        )
+        if is_fragment and fragments.not_modified(request, key):
+            return fragments.not_modified_response(request, key)
+        panel = fragments.get(
+            key, lambda: render_to_string(PANEL_TEMPLATES[0], panel_context())
+        )
+    else:
+        panel = render_to_string(PANEL_TEMPLATES[0], panel_context(), request)
+    if is_fragment:
+        if key:
+            return fragments.response_for(request, key, panel)
+        return HttpResponse(panel)
     context = {
         "doctor": doctor,
-        "page_obj": page,
-        "sort": sort,
-        "sorts": sorts.items(),
-        "distribution": selectors.rating_distribution(doctor=doctor),
-        "own_hidden": own_hidden,
-        "is_doctor_viewing": request.user.pk == doctor.user_id,
-        "panel_url": _doctor_reviews_url(doctor),
+        "panel_html": mark_safe(panel),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (doctor.specialization.name, doctor.specialization.get_absolute_url()),
@@ -271,8 +349,6 @@ def doctor_reviews(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             (_("Reviews"), ""),
         ],
+        **extra,
     }
-    template = template_for(
-        request, "reviews/doctor_reviews.html", "reviews/_reviews_panel.html"
-    )
-    return render(request, template, context)
+    return render(request, "reviews/doctor_reviews.html", context)

@@ -5,6 +5,7 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -390,6 +391,8 @@ def test_cards_show_the_viewers_follow_state(patient_client, patient):
 
 
 def count_queries(client, django_assert_max_num_queries, limit, **params):
+    """Queries of the page when nothing of it is cached (doctors.cache)."""
+    cache.clear()
     with django_assert_max_num_queries(limit) as captured:
         get(client, **params)
     return len(captured)
