@@ -321,9 +321,10 @@ def fill() -> None:
             sql.execute(
                 "INSERT INTO appointments_appointment (slot_id, doctor_id,"
                 " patient_id, booked_by_id, starts_at, ends_at, reason, status,"
-                " cancellation_reason, created_at, updated_at)"
+                " cancellation_reason, created_at, updated_at, time_set_at,"
+                " calendar_sequence)"
                 " SELECT s.id, bd.id, bp.id, bp.id, s.starts_at, s.ends_at,"
-                " 'Bench visit', %s, '', now(), now() FROM bd"
+                " 'Bench visit', %s, '', now(), now(), now(), 0 FROM bd"
                 " JOIN appointments_slot s ON s.doctor_id = bd.id"
                 " JOIN bp ON bp.n = (bd.n * 7 + extract(doy FROM s.starts_at)::int)"
                 " %% %s"

@@ -1,9 +1,11 @@
 """The front desk books a phone caller who has no account, in a real browser."""
 
 import re
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.test import Client
 
@@ -13,6 +15,31 @@ from appointments.models import Appointment
 from appointments.tests.factories import SlotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The migrations that create the roles and grant their permissions.
+ROLE_MIGRATIONS = [
+    ("accounts.migrations.0002_roles", "create_roles"),
+    *(
+        (f"{app}.migrations.{name}", "grant")
+        for app, name in [
+            ("appointments", "0002_role_permissions"),
+            ("appointments", "0005_staff_book_for_patients"),
+            ("appointments", "0007_reminder_waitlist_override_permissions"),
+            ("doctors", "0002_role_permissions"),
+            ("notifications", "0002_role_permissions"),
+            ("reviews", "0002_role_permissions"),
+        ]
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _roles(transactional_db):
+    """An earlier live-server test's flush wipes what data migrations wrote: give
+    the roles their permissions again, as the migrations do."""
+    for module, function in ROLE_MIGRATIONS:
+        getattr(import_module(module), function)(django_apps, None)
+
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
 
