@@ -153,7 +153,7 @@ class HoldView(APIView):
     """Hold a slot for five minutes while the patient writes the reason (every
     booking rule is checked now), or give the hold back."""
 
-    throttle_scope = "api_booking"
+    rate_action = "booking"  # the pages' budget (accounts.limits)
     conflict_methods = ("POST",)
 
     @extend_schema(
@@ -279,7 +279,7 @@ class AppointmentListView(ListAPIView):
     """My appointments, as patient and as doctor, soonest first."""
 
     serializer_class = AppointmentSerializer
-    throttle_scope = "api_booking"
+    rate_action = "booking"  # the pages' budget (accounts.limits)
     conflict_methods = ("POST",)
 
     def get_queryset(self):
@@ -407,6 +407,8 @@ class TransitionView(APIView):
     service's transition table decides: a role that may not is 403, a state or a
     time that refuses is 409."""
 
+    rate_action = "appointment_change"  # shared with its page (accounts.limits)
+
     conflict_methods = ("POST",)
     forbidden_methods = ("POST",)
 
@@ -498,7 +500,7 @@ class CompleteView(TransitionView):
 
 
 class RescheduleView(TransitionView):
-    throttle_scope = "api_booking"
+    rate_action = "booking"  # the pages' budget (accounts.limits)
 
     @transition_schema(
         "Move my appointment to another slot (patient)",

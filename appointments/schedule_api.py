@@ -149,6 +149,8 @@ def availability_errors(
 class AvailabilityView(APIView):
     """My weekly availability and booking settings (approved doctors)."""
 
+    rate_action = "schedule"  # shared with its page (accounts.limits)
+
     permission_classes = [IsApprovedDoctor]
 
     def current(self, doctor: DoctorProfile) -> dict:
@@ -221,6 +223,8 @@ class TimeOffInputSerializer(serializers.Serializer):
 class TimeOffListView(ListAPIView):
     """My time off (approved doctors), soonest first; free slots inside it go."""
 
+    rate_action = "schedule"  # shared with its page (accounts.limits)
+
     permission_classes = [IsApprovedDoctor]
 
     serializer_class = TimeOffSerializer
@@ -289,6 +293,7 @@ class TimeOffListView(ListAPIView):
 
 @extend_schema(tags=["my schedule"])
 class TimeOffDetailView(APIView):
+    rate_action = "schedule"  # shared with its page (accounts.limits)
     permission_classes = [IsApprovedDoctor]
 
     @extend_schema(summary="Remove time off", responses={204: None})

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, template_for
 from doctors.models import DoctorProfile
 
@@ -29,8 +29,6 @@ from .schedule_forms import (
     WindowFormSet,
     window_initial,
 )
-
-WRITE_RATE = "30/m"
 
 
 def approved_doctor_required(view: Callable) -> Callable:
@@ -80,7 +78,7 @@ def _time_off_list(doctor: DoctorProfile, now: dt.datetime) -> list[TimeOff]:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     """Weekly windows (several a day) and booking settings, saved together."""
@@ -118,7 +116,7 @@ def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def time_off_add(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     zone = doctor.zone
@@ -151,7 +149,7 @@ def time_off_add(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def time_off_delete(
     request: HttpRequest, doctor: DoctorProfile, pk: int

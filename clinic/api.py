@@ -5,6 +5,7 @@ schema generator, the 409 error body, and the JSON 404 for unknown /api/ URLs.""
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.http import HttpRequest, JsonResponse
@@ -28,12 +29,21 @@ import doctors.services
 import reviews.services
 from accounts.errors import Refusal, refusal_codes
 
+from . import views
+
 
 class ExceptionHandler(StandardExceptionHandler):
     """drf-standardized-errors' handler, which also knows the services' refusals:
     a 400 names its field (or none), any other status keeps its code and message."""
 
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if failure := views.failure_status(exc):  # the database down, a huge body
+            status, code = failure
+            converted = exceptions.APIException(status.phrase, code=code)
+            converted.status_code = status
+            if status == HTTPStatus.SERVICE_UNAVAILABLE:
+                converted.wait = settings.DATABASE_RETRY_AFTER  # Retry-After
+            return converted
         if not isinstance(exc, Refusal):
             return super().convert_known_exceptions(exc)
         detail = exceptions.ErrorDetail(exc.message, code=exc.code)

@@ -104,6 +104,24 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds. A database that does not answer fails the request fast (a styled 503,
+# the API a JSON 503) instead of holding a worker: connecting, any one statement,
+# and waiting for a row lock each give up after these. PostgreSQL only; SQLite
+# waits up to 20 s for its write lock (below).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=15)
+DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        "options": (
+            f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)} "
+            f"-c lock_timeout={int(DATABASE_LOCK_TIMEOUT * 1000)}"
+        ),
+    }
+# How long clients are told to wait (Retry-After) when the database is down.
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=30)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers queue on the write lock instead of failing with
     # "database is locked"; WAL lets readers go on while one writes.
@@ -128,9 +146,17 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis that falls back to this process's memory, with a
+            # logged warning, while Redis is unreachable (clinic/cache.py).
+            "BACKEND": "clinic.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A hung Redis must not hang the request: give up fast, fall back.
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                "RETRY_AFTER": env.float("REDIS_RETRY_AFTER", default=5),
+            },
         }
     }
     SILENCED_SYSTEM_CHECKS = []
@@ -264,11 +290,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    # Writes are throttled per user on the shared cache; a view names its scope.
-    "DEFAULT_THROTTLE_CLASSES": ["clinic.throttling.WriteThrottle"],
+    # Writes are throttled per user on the shared cache: all of them together
+    # (WriteThrottle), and each action in the budget it shares with its page
+    # (ActionThrottle, the view's `rate_action`; accounts/limits.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clinic.throttling.WriteThrottle",
+        "accounts.limits.ActionThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "api_write": env("API_WRITE_RATE", default="60/min"),
-        "api_booking": env("API_BOOKING_RATE", default="20/min"),
     },
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "clinic.api.AutoSchema",

@@ -17,8 +17,8 @@ from django.views.decorators.http import (
     require_POST,
 )
 from django_htmx.http import trigger_client_event
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, template_for
 
 from . import services
@@ -49,7 +49,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="user", rate="60/m", method="POST", block=True)
+@limits.limit("notification_open")
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """POST marks it read and follows its link; GET only follows the link."""
     notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
@@ -65,7 +65,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("notifications_read_all")
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = services.mark_all_read(user=request.user)
     if count:
@@ -103,7 +103,7 @@ def badge(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("notification_settings")
 def email_settings(request: HttpRequest) -> HttpResponse:
     form = EmailPreferencesForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

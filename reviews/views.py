@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, refuse, template_for
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
@@ -20,9 +20,6 @@ from .forms import ReplyForm, ReviewForm
 from .models import Review, ReviewQuerySet
 
 PER_PAGE = 10
-# Posting reviews: a patient has few visits to review, so a low limit costs nobody.
-POST_RATE = "10/h"
-CHANGE_RATE = "30/h"
 
 
 def _doctor_reviews_url(doctor: DoctorProfile) -> str:
@@ -30,7 +27,7 @@ def _doctor_reviews_url(doctor: DoctorProfile) -> str:
 
 
 @login_required
-@ratelimit(key="user", rate=POST_RATE, method="POST", block=True)
+@limits.limit("review_post")
 def create(request: HttpRequest, pk: int) -> HttpResponse:
     """Write a review of one of the user's own completed visits."""
     appointment = get_object_or_404(
@@ -89,7 +86,7 @@ def _own_review(request: HttpRequest, pk: int) -> Review:
 
 
 @login_required
-@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+@limits.limit("review_change")
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The author edits their review, for 30 days after posting."""
     review = _own_review(request, pk)
@@ -124,7 +121,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+@limits.limit("review_change")
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask once more, then delete the author's review."""
     review = _own_review(request, pk)
@@ -164,7 +161,7 @@ def _require_doctor(request: HttpRequest) -> None:
 
 
 @login_required
-@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+@limits.limit("review_change")
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     """The reviewed doctor posts or edits their one public reply."""
     _require_doctor(request)
