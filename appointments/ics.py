@@ -63,7 +63,11 @@ def build(appointment: Appointment) -> str:
 
 
 def download(appointment: Appointment) -> HttpResponse:
-    """The .ics file as a download, for the page and the API alike."""
-    response = HttpResponse(build(appointment), content_type="text/calendar")
+    """The .ics file as a download, for the page and the API alike: health data,
+    so no cache (shared or the browser's) keeps a copy."""
+    response = HttpResponse(
+        build(appointment), content_type="text/calendar; charset=utf-8"
+    )
+    response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = f'attachment; filename="{filename(appointment)}"'
     return response

@@ -219,7 +219,7 @@ def test_the_ics_file(patient):
     appointment = AppointmentFactory(patient=patient)
     response = ApiClient(patient).get(f"/api/v1/appointments/{appointment.pk}/ics/")
     assert response.status_code == HTTPStatus.OK
-    assert response["Content-Type"] == "text/calendar"
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert b"BEGIN:VEVENT" in response.content
 
 

@@ -519,7 +519,7 @@ def test_ics_download_parses_back_in_utc_with_the_address(patient_client, patien
     )
     appointment = appointment_for(patient, doctor, status=Status.CONFIRMED)
     response = patient_client.get(reverse("appointments:ics", args=[appointment.pk]))
-    assert response["Content-Type"] == "text/calendar"
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert (
         f'filename="appointment-{appointment.pk}.ics"'
         in (response["Content-Disposition"])

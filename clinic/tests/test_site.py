@@ -34,19 +34,26 @@ def test_healthz_reports_database_and_cache(client):
 
 
 def test_healthz_is_503_when_the_database_is_down(client):
+    # Patched on the class: the check runs in a thread of its own.
     with mock.patch(
-        "clinic.views.connection.cursor", side_effect=OperationalError("no server")
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=OperationalError("no server"),
     ):
         response = client.get(reverse("healthz"))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json() == {"status": "error", "database": "error", "cache": "ok"}
 
 
-def test_healthz_is_503_when_the_cache_is_down(client):
+def test_healthz_is_200_degraded_when_the_cache_is_down(client):
+    """The site works without its cache (clinic/cache.py), so no 503 for it."""
     with mock.patch("clinic.views.cache.set", side_effect=ConnectionError("down")):
         response = client.get(reverse("healthz"))
-    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert response.json()["cache"] == "error"
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "degraded",
+    }
 
 
 def test_unknown_page_renders_the_site_404(client):
