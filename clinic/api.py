@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 import appointments.services
 import doctors.services
+import privacy.services
 import reviews.services
 from accounts.errors import Refusal, refusal_codes
 
@@ -56,7 +57,12 @@ class ExceptionHandler(StandardExceptionHandler):
 
 
 # The services that define the refusals, imported before their codes are listed.
-REFUSING_SERVICES = (appointments.services, doctors.services, reviews.services)
+REFUSING_SERVICES = (
+    appointments.services,
+    doctors.services,
+    privacy.services,
+    reviews.services,
+)
 # The codes a 409 can carry: every refusal's ("conflict" is the generic one).
 ErrorCode409Enum = models.TextChoices(
     "ErrorCode409Enum",

@@ -16,6 +16,7 @@ from appointments import api as appointments_api
 from appointments import schedule_api
 from doctors import api as doctors_api
 from notifications import api as notifications_api
+from privacy import api as privacy_api
 from reviews import api as reviews_api
 
 from . import api
@@ -25,6 +26,8 @@ app_name = "api"
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("me/avatar/", accounts_api.AvatarView.as_view(), name="me-avatar"),
+    path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
+    path("me/close/", privacy_api.CloseAccountView.as_view(), name="me-close"),
     path(
         "me/doctor-application/",
         doctors_api.ApplicationView.as_view(),

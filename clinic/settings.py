@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "appointments",
     "reviews",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [
