@@ -98,7 +98,8 @@ def test_pages_show_times_in_the_viewers_time_zone(client):
     )
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
+@pytest.mark.parametrize("redis_url", ["", "redis://127.0.0.1:6379/0"])
+def test_check_deploy_is_clean_with_production_settings(tmp_path, redis_url):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -110,6 +111,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         SECRET_KEY="p" * 20 + "-production-like-secret-key-for-the-deploy-check",
         ALLOWED_HOSTS="clinic.example.com",
         DJANGO_SETTINGS_MODULE="clinic.settings",
+        REDIS_URL=redis_url,  # the check only reads the setting
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
