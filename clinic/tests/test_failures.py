@@ -264,6 +264,7 @@ def hung_database(monkeypatch):
 def test_healthz_answers_503_within_2_seconds_when_the_database_hangs(
     client, hung_database
 ):
+    client.get("/robots.txt")  # the first request of a process loads every URLconf
     started = time.monotonic()
     response = client.get("/healthz")
     elapsed = time.monotonic() - started
