@@ -120,7 +120,6 @@ def targets(settings):
         return {"starts_at": start, "ends_at": start + dt.timedelta(minutes=30)}
 
     free = SlotFactory(doctor=doctor, **at(72))
-    later = SlotFactory(doctor=doctor, **at(96))
     booked = AppointmentFactory(
         patient=patient, slot=SlotFactory(doctor=doctor, is_booked=True, **at(48))
     )
@@ -203,7 +202,6 @@ def targets(settings):
             ("admin:appointments_appointment_changelist", (), ("action", "index")),
         ],
     }
-    del later
     entries = [
         (role, name, reverse(name, args=args), known)
         for role, listed in forms.items()
