@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import delete_files_on_commit, replace_avatar
 from .images import process_avatar
-from .models import Role, User
+from .models import AccessLog, Role, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -61,7 +61,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("email", "full_name", "is_active", "is_staff", "date_joined")
     list_filter = ("groups", "is_staff", "is_superuser", "is_active")
     search_fields = ("email", "full_name", "phone")
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "erased_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -72,7 +72,10 @@ class UserAdmin(DjangoUserAdmin):
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
         ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (
+            _("Important dates"),
+            {"fields": ("last_login", "date_joined", "erased_at")},
+        ),
     )
     add_fieldsets = (
         (
@@ -98,3 +101,39 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             obj.groups.add(Group.objects.get_or_create(name=Role.PATIENT)[0])
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Who at the clinic looked at which patient's records: superusers only, and
+    read-only for them too (a log nobody can edit)."""
+
+    list_display = ("at", "actor", "action", "patient", "record", "record_id")
+    list_filter = ("action", "record")
+    search_fields = ("actor__email", "patient__email", "patient__full_name")
+    date_hierarchy = "at"
+    list_select_related = ("actor", "patient")
+    readonly_fields = (
+        "at",
+        "actor",
+        "action",
+        "patient",
+        "record",
+        "record_id",
+        "path",
+    )
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -178,6 +178,8 @@ def _current_profile(user: User) -> dict:
 class MeView(RetrieveUpdateAPIView):
     """The signed-in user's own profile."""
 
+    rate_action = "profile"  # shared with its page (accounts.limits)
+
     serializer_class = MeSerializer
 
     def get_object(self) -> User:
@@ -236,6 +238,8 @@ class MeView(RetrieveUpdateAPIView):
 class AvatarView(APIView):
     """Upload or remove my profile picture: the profile page's checks (real
     JPEG/PNG/WebP, size and pixel limits), re-encoded with a thumbnail."""
+
+    rate_action = "profile"  # shared with its page (accounts.limits)
 
     parser_classes = [MultiPartParser]
 

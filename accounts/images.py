@@ -16,7 +16,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4000
-ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+# MPO: a JPEG with more pictures after the first (phones' Ultra HDR gain maps,
+# stereo shots); the first frame is the photo everyone sees, and the one we keep.
+ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
 STORED_SIDE = 1024  # the re-encoded picture is at most this wide or high
 THUMBNAIL_SIDE = 256  # square, for lists and cards
 
@@ -55,6 +57,7 @@ def _open_checked(upload) -> Image.Image:
                 probe.verify()  # checks the structure; the image is unusable after
             upload.seek(0)
             image = Image.open(upload)
+            image.seek(0)  # a multi-picture file's first frame
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ValidationError(TOO_MANY_PIXELS, code="too_many_pixels") from None

@@ -100,6 +100,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=now)
+    # Set when the person closed their account: the row stays (appointments the
+    # practice must keep point at it) with everything that named them erased.
+    erased_at = models.DateTimeField(_("account closed at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -137,6 +140,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def public_name(self) -> str:
         """First name and last initial, e.g. “Ada L.”: shown beside reviews."""
+        if self.erased_at:
+            return _("Former patient")
         parts = self.full_name.split()
         if len(parts) > 1:
             return f"{parts[0]} {parts[-1][0]}."
@@ -198,3 +203,40 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status or 'running'})"
+
+
+class AccessLog(models.Model):
+    """A member of staff looked at a patient's records (in the admin): who, when,
+    what. Written by accounts.audit.AccessLoggedAdmin, read by superusers only."""
+
+    class Action(models.TextChoices):
+        LIST = "list", _("listed")
+        VIEW = "view", _("opened")
+
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    patient = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="record_views",
+        verbose_name=_("patient"),
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    record = models.CharField(_("record"), max_length=100)
+    record_id = models.CharField(_("record id"), max_length=64, blank=True)
+    path = models.CharField(_("address"), max_length=500)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("record access")
+        verbose_name_plural = _("record accesses")
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.record} {self.record_id}".strip()

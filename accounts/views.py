@@ -7,15 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
 
-from . import services
+from . import limits, services
 from .forms import ProfileForm
 from .models import User
 
 
 @login_required
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("profile")
 def profile(request: HttpRequest) -> HttpResponse:
     # A copy: a failed save must not change the navbar's name or avatar.
     user = User.objects.get(pk=request.user.pk)
@@ -33,7 +32,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("profile")
 def remove_avatar(request: HttpRequest) -> HttpResponse:
     """Ask once more (GET), then remove the profile picture (POST)."""
     if request.method == "POST":

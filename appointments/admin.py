@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django_ratelimit.decorators import ratelimit
 
 from accounts.admin_actions import ask_for_reason
+from accounts.audit import AccessLoggedAdmin
 
 from . import desk, services
 from .forms import CancelForm
@@ -36,7 +37,7 @@ class AppointmentEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, admin.ModelAdmin):  # staff views logged
     list_display = ("starts_at", "patient", "doctor", "status", "created_at")
     list_filter = ("status", ("doctor", admin.RelatedOnlyFieldListFilter), "starts_at")
     search_fields = (

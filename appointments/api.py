@@ -150,7 +150,7 @@ class HoldView(Idempotent, APIView):
     """Hold a slot for five minutes while the patient writes the reason (every
     booking rule is checked now), or give the hold back."""
 
-    throttle_scope = "api_booking"
+    rate_action = "booking"  # the pages' budget (accounts.limits)
     conflict_methods = ("POST",)
 
     @extend_schema(
@@ -277,7 +277,7 @@ class AppointmentListView(Conditional, Idempotent, ListAPIView):
     """My appointments, as patient and as doctor, soonest first."""
 
     serializer_class = AppointmentSerializer
-    throttle_scope = "api_booking"
+    rate_action = "booking"  # the pages' budget (accounts.limits)
     conflict_methods = ("POST",)
     validates_query = True
     FILTERS = {
@@ -419,6 +419,8 @@ class TransitionView(Idempotent, APIView):
     service's transition table decides: a role that may not is 403, a state or a
     time that refuses is 409."""
 
+    rate_action = "appointment_change"  # shared with its page (accounts.limits)
+
     conflict_methods = ("POST",)
     forbidden_methods = ("POST",)
 
@@ -523,7 +525,7 @@ class NoShowView(TransitionView):
 
 
 class RescheduleView(TransitionView):
-    throttle_scope = "api_booking"
+    rate_action = "booking"  # the pages' budget (accounts.limits)
 
     @transition_schema(
         "Move an appointment to another slot (patient or doctor)",

@@ -177,9 +177,11 @@ def feed(appointments: Iterable[Appointment], *, owner: User) -> str:
 
 def download(appointment: Appointment) -> HttpResponse:
     """The .ics file as a download ("Add to calendar"), for the page and the API
-    alike: the same event (UID, SEQUENCE) the emails carry, published."""
+    alike: the same event (UID, SEQUENCE) the emails carry, published. Health
+    data, so no cache (shared or the browser's) keeps a copy."""
     response = HttpResponse(
         build(appointment, method=PUBLISH), content_type=content_type(PUBLISH)
     )
+    response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = f'attachment; filename="{filename(appointment)}"'
     return response

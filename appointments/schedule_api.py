@@ -153,6 +153,8 @@ def availability_errors(
 class AvailabilityView(APIView):
     """My weekly availability and booking settings (approved doctors)."""
 
+    rate_action = "schedule"  # shared with its page (accounts.limits)
+
     permission_classes = [IsApprovedDoctor]
 
     def current(self, doctor: DoctorProfile) -> dict:
@@ -269,6 +271,8 @@ class AffectedVisitsErrorSerializer(serializers.Serializer):
 class TimeOffListView(Idempotent, ListAPIView):
     """My time off (approved doctors), soonest first; free slots inside it go."""
 
+    rate_action = "schedule"  # shared with its page (accounts.limits)
+
     permission_classes = [IsApprovedDoctor]
 
     serializer_class = TimeOffSerializer
@@ -383,6 +387,7 @@ class TimeOffListView(Idempotent, ListAPIView):
 
 @extend_schema(tags=["my schedule"])
 class TimeOffDetailView(APIView):
+    rate_action = "schedule"  # shared with its page (accounts.limits)
     permission_classes = [IsApprovedDoctor]
 
     @extend_schema(summary="Remove time off", responses={204: None})

@@ -19,8 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, refuse, template_for
 from doctors import cache as fragments
 from doctors.models import DoctorProfile
@@ -36,8 +36,6 @@ from .schedule_forms import (
     valid_override,
     window_initial,
 )
-
-WRITE_RATE = "30/m"
 
 
 def approved_doctor_required(view: Callable) -> Callable:
@@ -87,7 +85,7 @@ def _time_off_list(doctor: DoctorProfile, now: dt.datetime) -> list[TimeOff]:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     """Weekly windows (several a day) and booking settings, saved together."""
@@ -161,7 +159,7 @@ def _override_on(doctor: DoctorProfile, day: str) -> DateOverride:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def date_override_edit(
     request: HttpRequest, doctor: DoctorProfile, day: str | None = None
@@ -221,7 +219,7 @@ def date_override_edit(
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def date_override_delete(
     request: HttpRequest, doctor: DoctorProfile, day: str
@@ -253,7 +251,7 @@ def date_override_delete(
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def time_off_add(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     """Add time off. When it covers booked visits, the page lists them and asks
@@ -320,7 +318,7 @@ def time_off_add(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def sick_day(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     """ "I'm sick today": lists the visits left today, then (POST) takes the rest
@@ -378,7 +376,7 @@ def sick_day(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
 
 
 @approved_doctor_required
-@ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
+@limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def time_off_delete(
     request: HttpRequest, doctor: DoctorProfile, pk: int

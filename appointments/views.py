@@ -3,7 +3,6 @@
 import datetime as dt
 from http import HTTPStatus
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, refuse, safe_next, template_for
 from doctors.models import DoctorProfile
 
@@ -28,18 +27,10 @@ from .models import Appointment, AppointmentEvent, Slot
 Status = Appointment.Status
 PER_PAGE = 20
 
-# Holding and booking share one budget per user (settings.BOOKING_RATE_LIMIT).
-booking_ratelimit = ratelimit(
-    key="user",
-    rate=lambda group, request: settings.BOOKING_RATE_LIMIT,
-    method="POST",
-    group="appointments.booking",
-    block=True,
-)
+# Holding, booking and rescheduling share one budget per user with the API.
+booking_ratelimit = limits.limit("booking")
 # Every other write on an appointment.
-change_ratelimit = ratelimit(
-    key="user", rate="30/m", method="POST", group="appointments.change", block=True
-)
+change_ratelimit = limits.limit("appointment_change")
 
 
 def _with_people(appointments):

@@ -5,6 +5,7 @@ schema generator, the 409 error body, and the JSON 404 for unknown /api/ URLs.""
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.http import HttpRequest, JsonResponse
@@ -27,11 +28,12 @@ from rest_framework.views import APIView
 import appointments.services
 import appointments.waitlist
 import doctors.services
+import privacy.services
 import reviews.services
 from accounts import idempotency
 from accounts.errors import Refusal, refusal_codes
 
-from . import headless
+from . import headless, views
 
 
 class ExceptionHandler(StandardExceptionHandler):
@@ -39,6 +41,13 @@ class ExceptionHandler(StandardExceptionHandler):
     a 400 names its field (or none), any other status keeps its code and message."""
 
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if failure := views.failure_status(exc):  # the database down, a huge body
+            status, code = failure
+            converted = exceptions.APIException(status.phrase, code=code)
+            converted.status_code = status
+            if status == HTTPStatus.SERVICE_UNAVAILABLE:
+                converted.wait = settings.DATABASE_RETRY_AFTER  # Retry-After
+            return converted
         if not isinstance(exc, Refusal):
             return super().convert_known_exceptions(exc)
         detail = exceptions.ErrorDetail(exc.message, code=exc.code)
@@ -61,6 +70,7 @@ REFUSING_SERVICES = (
     appointments.services,
     appointments.waitlist,
     doctors.services,
+    privacy.services,
     reviews.services,
 )
 # The codes a 409 can carry: every refusal's ("conflict" is the generic one).

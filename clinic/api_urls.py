@@ -1,12 +1,14 @@
 """/api/: the JSON API v1, its OpenAPI schema and docs. Each app's views live in
 its own `api.py`; this module only maps URLs to them."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 
 from accounts import api as accounts_api
@@ -14,6 +16,7 @@ from appointments import api as appointments_api
 from appointments import feed_api, schedule_api, waitlist_api
 from doctors import api as doctors_api
 from notifications import api as notifications_api
+from privacy import api as privacy_api
 from reviews import api as reviews_api
 
 from . import api
@@ -23,6 +26,8 @@ app_name = "api"
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("me/avatar/", accounts_api.AvatarView.as_view(), name="me-avatar"),
+    path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
+    path("me/close/", privacy_api.CloseAccountView.as_view(), name="me-close"),
     path(
         "me/doctor-application/",
         doctors_api.ApplicationView.as_view(),
@@ -155,12 +160,29 @@ v1 += [
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Swagger UI fetches its start-up script from its own URL (?script): no
+    # inline script, so it needs nothing beyond the site's policy.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
+        name="docs",
+    ),
+    # ReDoc styles itself with <style> elements it writes at run time and renders
+    # in a worker started from a blob: URL; this page alone allows both.
+    path(
+        "redoc/",
+        csp_update({"worker-src": ["blob:"]})(
+            # Replaced, not added to: a hash in the list would void 'unsafe-inline'.
+            csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(
+                SpectacularRedocView.as_view(url_name="api:schema")
+            )
+        ),
+        name="redoc",
+    ),
     # allauth's own specification (sign-up, login, tokens) in the same offline UI.
     path(
         "docs/auth/",
-        SpectacularSwaggerView.as_view(
+        SpectacularSwaggerSplitView.as_view(
             url_name="auth-schema", title="Clinic account API"
         ),
         name="docs-auth",

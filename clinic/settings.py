@@ -4,6 +4,7 @@ variable (listed with a comment in .env.example)."""
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_ratelimit",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
@@ -58,10 +60,13 @@ INSTALLED_APPS = [
     "appointments",
     "reviews",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "clinic.middleware.PrivacyHeadersMiddleware",
     # Before anything that can answer (whitenoise, CommonMiddleware's redirects).
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,6 +114,24 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds. A database that does not answer fails the request fast (a styled 503,
+# the API a JSON 503) instead of holding a worker: connecting, any one statement,
+# and waiting for a row lock each give up after these. PostgreSQL only; SQLite
+# waits up to 20 s for its write lock (below).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=15)
+DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        "options": (
+            f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)} "
+            f"-c lock_timeout={int(DATABASE_LOCK_TIMEOUT * 1000)}"
+        ),
+    }
+# How long clients are told to wait (Retry-After) when the database is down.
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=30)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers queue on the write lock instead of failing with
     # "database is locked"; WAL lets readers go on while one writes.
@@ -133,12 +156,22 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis that falls back to this process's memory, with a
+            # logged warning, while Redis is unreachable (clinic/cache.py).
+            "BACKEND": "clinic.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A hung Redis must not hang the request: give up fast, fall back.
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                "RETRY_AFTER": env.float("REDIS_RETRY_AFTER", default=5),
+            },
         }
     }
-    SILENCED_SYSTEM_CHECKS = []
+    # django-ratelimit knows django-redis by its class path; ours is a subclass
+    # that keeps counting (per process) when Redis is away.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
     # Sessions read from Redis (written through to the database): one query
     # less on every signed-in page. Not on the per-process memory cache below,
     # where another process's change to a session would go unseen.
@@ -302,11 +335,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    # Writes are throttled per user on the shared cache; a view names its scope.
-    "DEFAULT_THROTTLE_CLASSES": ["clinic.throttling.WriteThrottle"],
+    # Writes are throttled per user on the shared cache: all of them together
+    # (WriteThrottle), and each action in the budget it shares with its page
+    # (ActionThrottle, the view's `rate_action`; accounts/limits.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clinic.throttling.WriteThrottle",
+        "accounts.limits.ActionThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "api_write": env("API_WRITE_RATE", default="60/min"),
-        "api_booking": env("API_BOOKING_RATE", default="20/min"),
     },
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "clinic.api.AutoSchema",
@@ -420,6 +457,37 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): scripts, styles, fonts and images from
+# this site only; no inline script or style anywhere (static/js/clinic.js, htmx
+# configured by its <meta>, static/css/clinic.css). Bootstrap draws its form
+# icons as data: SVGs. The API docs pages widen it for themselves only
+# (clinic/api_urls.py).
+CSP_MEDIA_ORIGIN = env("CSP_MEDIA_ORIGIN", default="")  # avatars on another host
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [
+            SELF,
+            # The one inline <style> of Django's admin (a change list without
+            # actions), allowed by its hash, not by 'unsafe-inline'.
+            "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='",
+        ],
+        "img-src": [SELF, "data:", *([CSP_MEDIA_ORIGIN] if CSP_MEDIA_ORIGIN else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features no page here uses, switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 
 LOGGING = {
     "version": 1,

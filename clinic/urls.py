@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("", include("privacy.urls")),
     path("api/", include("clinic.api_urls")),
     # allauth's headless JSON API: sign-up, login, JWT tokens (app client).
     path("_allauth/openapi.json", api.auth_specification, name="auth-schema"),

@@ -1,12 +1,22 @@
 """Site-wide views: the home page, the health check and the error pages."""
 
 import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.core.exceptions import RequestDataTooBig
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    connection,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -32,7 +42,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return doctor_cache.anonymous_page(request, HOME_TEMPLATES, parts, render_home)
 
 
-def _database_ok() -> bool:
+# /healthz answers within this many seconds, whatever the database does.
+HEALTH_CHECK_TIMEOUT = 1.0
+# One thread checks the database, so a hung one cannot hold the request past the
+# timeout; a check still stuck makes the next ones time out too. It opens a fresh
+# connection each time and closes it: a health check proves a new connection works,
+# and leaves none behind.
+_health_checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+
+
+def _select_one() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -40,28 +59,50 @@ def _database_ok() -> bool:
     except Exception:  # any driver error means "down" to a health check
         logger.exception("Health check: database unreachable")
         return False
+    finally:
+        connection.close()
 
 
-def _cache_ok() -> bool:
+def _database_state() -> str:
+    future = _health_checker.submit(_select_one)
+    try:
+        return "ok" if future.result(timeout=HEALTH_CHECK_TIMEOUT) else "error"
+    except FutureTimeout:
+        logger.error(
+            "Health check: database did not answer in %ss", HEALTH_CHECK_TIMEOUT
+        )
+        return "timeout"
+
+
+def _cache_state() -> str:
+    """ "degraded" when Redis is unreachable: the site still works (limits count
+    per process, see clinic/cache.py), so this alone is no 503."""
+    reachable = getattr(cache, "reachable", None)
+    if reachable is not None:
+        return "ok" if reachable() else "degraded"
     try:
         cache.set("healthz", "ok", timeout=10)
-        return cache.get("healthz") == "ok"
+        return "ok" if cache.get("healthz") == "ok" else "degraded"
     except Exception:
         logger.exception("Health check: cache unreachable")
-        return False
+        return "degraded"
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    parts = {
-        "database": "ok" if _database_ok() else "error",
-        "cache": "ok" if _cache_ok() else "error",
-    }
-    healthy = all(state == "ok" for state in parts.values())
+    """200 with each part's state; 503 only when the database is down or hung,
+    the one part nothing works without."""
+    parts = {"database": _database_state(), "cache": _cache_state()}
+    if parts["database"] != "ok":
+        status = "error"
+    elif parts["cache"] != "ok":
+        status = "degraded"
+    else:
+        status = "ok"
     return JsonResponse(
-        {"status": "ok" if healthy else "error", **parts},
-        status=HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE,
+        {"status": status, **parts},
+        status=HTTPStatus.SERVICE_UNAVAILABLE if status == "error" else HTTPStatus.OK,
     )
 
 
@@ -71,27 +112,69 @@ def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, template, status=HTTPStatus.TOO_MANY_REQUESTS)
 
 
+# Failures that are not bugs: each answers its own status instead of a 500, in
+# the shape of the door it came through (the API's DRF views map them the same
+# way in clinic.api.ExceptionHandler).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def failure_status(exc: BaseException | None) -> tuple[HTTPStatus, str] | None:
+    """The status and code for an exception that is the world's fault, not ours:
+    the database down or hung (503), a body too large (413) or nested too deep to
+    parse (400)."""
+    if isinstance(exc, DATABASE_ERRORS):
+        return HTTPStatus.SERVICE_UNAVAILABLE, "service_unavailable"
+    if isinstance(exc, RequestDataTooBig):
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request_too_large"
+    if isinstance(exc, RecursionError):
+        return HTTPStatus.BAD_REQUEST, "parse_error"
+    return None
+
+
 def _api_error(request: HttpRequest, status: HTTPStatus, code: str) -> HttpResponse:
     """The API's one error shape (drf-standardized-errors') for errors raised
-    outside its views, e.g. by middleware: /api/ never answers an HTML page."""
-    error_type = "server_error" if status >= 500 else "client_error"
-    return JsonResponse(
-        {
-            "type": error_type,
-            "errors": [{"code": code, "detail": status.phrase, "attr": None}],
-        },
-        status=status,
-    )
+    outside its views, e.g. by middleware: /api/ never answers an HTML page.
+    allauth's headless endpoints (/_allauth/) get allauth's own error shape."""
+    if request.path.startswith("/_allauth/"):
+        response = JsonResponse(
+            {"status": status, "errors": [{"message": status.phrase, "code": code}]},
+            status=status,
+        )
+    else:
+        error_type = "server_error" if status >= 500 else "client_error"
+        response = JsonResponse(
+            {
+                "type": error_type,
+                "errors": [{"code": code, "detail": status.phrase, "attr": None}],
+            },
+            status=status,
+        )
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER)
+    return response
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/_allauth/"))
+
+
+def _failure_page(request: HttpRequest, status: HTTPStatus, code: str) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(request, status, code)
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        # No request context: its processors read the database that just failed.
+        response = HttpResponse(loader.render_to_string("503.html"), status=status)
+        response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER)
+        return response
+    template = (
+        "413.html" if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE else "400.html"
+    )
+    return render(request, template, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _is_api(request):
-        return _api_error(request, HTTPStatus.BAD_REQUEST, "bad_request")
-    return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+    status, code = failure_status(exception) or (HTTPStatus.BAD_REQUEST, "bad_request")
+    return _failure_page(request, status, code)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -107,7 +190,13 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except`, so the exception is at hand: the
+    # database down or a body too deep to parse is no 500.
+    if failure := failure_status(sys.exc_info()[1]):
+        return _failure_page(request, *failure)
     if _is_api(request):
         return _api_error(request, HTTPStatus.INTERNAL_SERVER_ERROR, "error")
     # No context processors or database here: this page must render when they fail.
-    return render(request, "500.html", status=HTTPStatus.INTERNAL_SERVER_ERROR)
+    return HttpResponse(
+        loader.render_to_string("500.html"), status=HTTPStatus.INTERNAL_SERVER_ERROR
+    )

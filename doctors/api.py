@@ -233,6 +233,8 @@ FollowSerializer = inline_serializer(
 class FollowView(APIView):
     """Follow (POST) or unfollow (DELETE) an approved doctor. Both are idempotent."""
 
+    rate_action = "follow"  # shared with its page (accounts.limits)
+
     forbidden_methods = ("POST",)
 
     @extend_schema(
@@ -344,6 +346,8 @@ APPLICATION_EXAMPLE = {
 @extend_schema(tags=["doctor application"])
 class ApplicationView(APIView):
     """Apply to be listed as a doctor (POST), and follow the application (GET)."""
+
+    rate_action = "doctor_application"  # shared with its page (accounts.limits)
 
     conflict_methods = ("POST",)
 

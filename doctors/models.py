@@ -329,3 +329,35 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} → {self.doctor}"
+
+
+class FollowNotice(models.Model):
+    """When a doctor was last told that this patient followed them: following,
+    unfollowing and following again tells the doctor at most once a day
+    (doctors.services.follow). Outlives the Follow row, which unfollowing deletes."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("patient"),
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("doctor"),
+    )
+    sent_at = models.DateTimeField(_("notified at"))
+
+    class Meta:
+        verbose_name = _("follow notice")
+        verbose_name_plural = _("follow notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "doctor"], name="one_follow_notice_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} → {self.doctor} ({self.sent_at:%Y-%m-%d %H:%M})"

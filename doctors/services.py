@@ -1,5 +1,6 @@
 """Writes of the doctors app: applying, reviewing applications, following."""
 
+import datetime as dt
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -19,7 +20,7 @@ from notifications.models import Notification
 from notifications.services import notify
 
 from . import cache
-from .models import DoctorProfile, Follow
+from .models import DoctorProfile, Follow, FollowNotice
 
 logger = logging.getLogger(__name__)
 
@@ -204,13 +205,32 @@ def follow(*, patient: User, doctor: DoctorProfile) -> bool:
             followers_count=F("followers_count") + 1
         )
         cache.bump_on_commit([doctor.pk])
-        notify(
-            recipient=doctor.user,
-            kind=Notification.Kind.FOLLOWED,
-            message=_("%(name)s started following you.")
-            % {"name": patient.public_name},
-            link=doctor.get_absolute_url(),
-        )
+        if _first_follow_notice_today(patient=patient, doctor=doctor):
+            notify(
+                recipient=doctor.user,
+                kind=Notification.Kind.FOLLOWED,
+                message=_("%(name)s started following you.")
+                % {"name": patient.public_name},
+                link=doctor.get_absolute_url(),
+            )
+    return created
+
+
+# Following again after unfollowing tells the doctor at most this often.
+FOLLOW_NOTICE_INTERVAL = dt.timedelta(days=1)
+
+
+def _first_follow_notice_today(*, patient: User, doctor: DoctorProfile) -> bool:
+    """Record a follow notice unless one went out within FOLLOW_NOTICE_INTERVAL.
+    Called under the doctor's row lock, which serialises it per doctor."""
+    now = timezone.now()
+    if FollowNotice.objects.filter(
+        patient=patient, doctor=doctor, sent_at__lte=now - FOLLOW_NOTICE_INTERVAL
+    ).update(sent_at=now):
+        return True
+    _notice, created = FollowNotice.objects.get_or_create(
+        patient=patient, doctor=doctor, defaults={"sent_at": now}
+    )
     return created
 
 

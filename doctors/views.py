@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, refuse, safe_next, template_for
 
 from . import cache, services
@@ -209,7 +209,7 @@ def specialization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate="10/m", method="POST", block=True)
+@limits.limit("doctor_application")
 def apply(request: HttpRequest) -> HttpResponse:
     profile = DoctorProfile.objects.filter(user=request.user).first()
     if profile is not None and profile.status != DoctorProfile.Status.REJECTED:
@@ -264,7 +264,7 @@ def application(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("doctor_profile")
 def edit(request: HttpRequest) -> HttpResponse:
     profile = DoctorProfile.objects.filter(user=request.user).first()
     if profile is None:
@@ -373,7 +373,7 @@ def _follow_response(
 
 @_login_required_htmx
 @require_POST
-@ratelimit(key="user", rate="30/m", method="POST", block=True)
+@limits.limit("follow")
 def follow(request: HttpRequest, slug: str) -> HttpResponse:
     doctor = get_object_or_404(
         DoctorProfile.objects.visible_to(request.user).select_related("user"),
@@ -397,7 +397,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
 
 @_login_required_htmx
 @require_POST
-@ratelimit(key="user", rate="30/m", method="POST", block=True)
+@limits.limit("follow")
 def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
     doctor = get_object_or_404(
         DoctorProfile.objects.visible_to(request.user).select_related("user"),

@@ -101,6 +101,8 @@ class UnreadCountView(APIView):
 
 @extend_schema(tags=["notifications"])
 class MarkReadView(APIView):
+    rate_action = "notification_open"  # shared with its page (accounts.limits)
+
     @extend_schema(
         summary="Mark one notification read",
         request=None,
@@ -132,6 +134,8 @@ MarkedSerializer = inline_serializer(
 
 @extend_schema(tags=["notifications"])
 class MarkAllReadView(APIView):
+    rate_action = "notifications_read_all"  # shared with its page (accounts.limits)
+
     @extend_schema(
         summary="Mark all my notifications read",
         request=None,
@@ -157,6 +161,8 @@ EmailPreferencesSerializer = type(
 class EmailPreferencesView(APIView):
     """Which notifications also come by email (in-app is always on). Kinds left
     out of a PATCH keep their setting."""
+
+    rate_action = "notification_settings"  # shared with its page (accounts.limits)
 
     def current(self, user) -> dict:
         form = EmailPreferencesForm(user=user)

@@ -22,6 +22,7 @@ from django.views.decorators.http import (
 from django_htmx.http import trigger_client_event
 from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, template_for
 
 from . import services
@@ -52,7 +53,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="user", rate="60/m", method="POST", block=True)
+@limits.limit("notification_open")
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """POST marks it read and follows its link; GET only follows the link."""
     notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
@@ -68,7 +69,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("notifications_read_all")
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = services.mark_all_read(user=request.user)
     if count:
@@ -106,7 +107,7 @@ def badge(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate="20/m", method="POST", block=True)
+@limits.limit("notification_settings")
 def email_settings(request: HttpRequest) -> HttpResponse:
     form = EmailPreferencesForm(request.POST or None, user=request.user)
     optional_form = OptOutForm(request.POST or None, user=request.user)

@@ -175,6 +175,8 @@ REVIEW_INPUT_EXAMPLE = OpenApiExample(
 class AppointmentReviewView(APIView):
     """Review one of my completed visits, once."""
 
+    rate_action = "review_post"  # shared with its page (accounts.limits)
+
     conflict_methods = ("POST",)
 
     @extend_schema(
@@ -200,6 +202,8 @@ class AppointmentReviewView(APIView):
 @extend_schema(tags=["reviews"])
 class ReviewView(APIView):
     """My own review: change it (for 30 days) or delete it (any time)."""
+
+    rate_action = "review_change"  # shared with its page (accounts.limits)
 
     conflict_methods = ("PATCH",)
 
@@ -233,6 +237,8 @@ class ReplyInputSerializer(serializers.Serializer):
 @extend_schema(tags=["reviews"])
 class ReplyView(APIView):
     """The reviewed doctor's one public reply (posting again edits it)."""
+
+    rate_action = "review_change"  # shared with its page (accounts.limits)
 
     forbidden_methods = ("PUT",)
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
 
+from accounts import limits
 from accounts.web import redirect_after_post, refuse, template_for
 from appointments.models import Appointment
 from doctors import cache as fragments
@@ -45,7 +45,7 @@ def _doctor_reviews_url(doctor: DoctorProfile) -> str:
 
 
 @login_required
-@ratelimit(key="user", rate=POST_RATE, method="POST", block=True)
+@limits.limit("review_post")
 def create(request: HttpRequest, pk: int) -> HttpResponse:
     """Write a review of one of the user's own completed visits."""
     appointment = get_object_or_404(
@@ -104,7 +104,7 @@ def _own_review(request: HttpRequest, pk: int) -> Review:
 
 
 @login_required
-@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+@limits.limit("review_change")
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The author edits their review, for 30 days after posting."""
     review = _own_review(request, pk)
@@ -139,7 +139,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+@limits.limit("review_change")
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask once more, then delete the author's review."""
     review = _own_review(request, pk)
@@ -179,7 +179,7 @@ def _require_doctor(request: HttpRequest) -> None:
 
 
 @login_required
-@ratelimit(key="user", rate=CHANGE_RATE, method="POST", block=True)
+@limits.limit("review_change")
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     """The reviewed doctor posts or edits their one public reply."""
     _require_doctor(request)

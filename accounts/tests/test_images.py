@@ -107,3 +107,23 @@ def test_a_decompression_bomb_is_refused_without_decoding_it(size):
 def test_transparency_is_kept():
     processed = images.process_avatar(picture(fmt="PNG", mode="RGBA"))
     assert Image.open(processed.image).mode == "RGBA"
+
+
+def test_a_phone_jpeg_with_several_pictures_keeps_the_first():
+    """Phones save Ultra HDR and stereo photos as MPO: a JPEG followed by more
+    pictures. The first is the photo; it is what the avatar shows."""
+    photo = Image.new("RGB", (600, 400), (200, 30, 30))
+    gain_map = Image.new("RGB", (600, 400), (10, 200, 10))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="MPO", save_all=True, append_images=[gain_map])
+    buffer.seek(0)
+    assert Image.open(buffer).format == "MPO"
+    upload = SimpleUploadedFile("IMG_0001.jpg", buffer.getvalue(), "image/jpeg")
+
+    processed = images.process_avatar(upload)
+
+    stored = Image.open(processed.image)
+    assert stored.format == "WEBP"
+    assert stored.size == (600, 400)
+    red, green, _blue = stored.convert("RGB").getpixel((300, 200))
+    assert red > 150 and green < 80  # the first picture, not the second
