@@ -10,25 +10,31 @@ from django.http import HttpRequest, HttpResponse
 from .models import AccessLog
 
 
+def log_access(request: HttpRequest, action: str, record: str, rows) -> None:
+    """Log that the requesting member of staff saw `record` rows: each row a
+    (record id or None, patient id). Admin pages of their own (the front desk)
+    call it as the mixin below does."""
+    path = request.get_full_path()[:500]
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            actor=request.user,
+            patient_id=patient_id,
+            action=action,
+            record=record,
+            record_id=str(record_id or ""),
+            path=path,
+        )
+        for record_id, patient_id in rows
+    )
+
+
 class AccessLoggedAdmin:
     """Mix into a ModelAdmin before admin.ModelAdmin; set `audit_patient_field`."""
 
     audit_patient_field = "patient"
 
     def _log(self, request: HttpRequest, action: str, rows: list[tuple]) -> None:
-        record = self.model._meta.label_lower
-        path = request.get_full_path()[:500]
-        AccessLog.objects.bulk_create(
-            AccessLog(
-                actor=request.user,
-                patient_id=patient_id,
-                action=action,
-                record=record,
-                record_id=str(record_id or ""),
-                path=path,
-            )
-            for record_id, patient_id in rows
-        )
+        log_access(request, action, self.model._meta.label_lower, rows)
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)

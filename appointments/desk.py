@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
+from accounts.audit import log_access
 from accounts.errors import Refusal
 from accounts.forms import PatientRegistrationForm
-from accounts.models import User
+from accounts.models import AccessLog, User
 from accounts.web import refuse, safe_next
 from doctors.models import DoctorProfile
 
@@ -362,6 +363,12 @@ def desk(modeladmin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     day = _day(request.GET.get("day"), today)
     doctor_id = _pk(request.GET.get("doctor"))
     columns, doctors = desk_day(day=day, now=now, doctor_id=doctor_id)
+    log_access(
+        request,
+        AccessLog.Action.LIST,
+        Appointment._meta.label_lower,
+        {(None, a.patient_id) for column in columns for a in column.appointments},
+    )
     for column in columns:
         for appointment in column.appointments:
             appointment.desk_actions = sorted(
@@ -422,6 +429,13 @@ def appointment_action(
         and modeladmin.has_change_permission(request, appointment)
     ):
         raise PermissionDenied
+    if request.method == "GET":
+        log_access(
+            request,
+            AccessLog.Action.VIEW,
+            Appointment._meta.label_lower,
+            [(appointment.pk, appointment.patient_id)],
+        )
     now = timezone.now()
     change_url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
     back = safe_next(request, change_url)

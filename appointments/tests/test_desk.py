@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import AccessLog, Role, User
 from accounts.tests.factories import StaffFactory, UserFactory
 from accounts.tests.mfa import log_in_with_mfa
 from appointments import services
@@ -509,3 +509,11 @@ def test_the_reschedule_reason_rule_lives_in_the_service(staff, appointment):
             user=staff, appointment_id=appointment.pk, new_slot_id=new_slot.pk
         )
     assert Slot.objects.get(pk=new_slot.pk).is_booked is False
+
+
+def test_the_desk_logs_whose_records_staff_saw(staff_client, staff, appointment):
+    day = appointment.starts_at.astimezone(appointment.doctor.zone).date()
+    staff_client.get(DESK, {"day": day.isoformat()})
+    staff_client.get(action_url(appointment, "cancel"))
+    seen = AccessLog.objects.filter(actor=staff, patient=appointment.patient)
+    assert sorted(seen.values_list("action", flat=True)) == ["list", "view"]

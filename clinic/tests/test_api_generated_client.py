@@ -29,6 +29,9 @@ CONFIG = f"""\
 project_name_override: clinic-client
 package_name_override: {PACKAGE}
 post_hooks: []
+# A zip (the data export) is a file to the client, as any binary download is.
+content_type_overrides:
+  application/zip: application/octet-stream
 """
 
 

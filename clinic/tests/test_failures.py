@@ -311,9 +311,12 @@ def test_database_down_mid_booking_is_a_styled_503_and_nothing_is_written(
 def test_database_down_in_middleware_is_a_503_page_too(client, patient, monkeypatch):
     client.raise_request_exception = False
     client.force_login(patient)
-    monkeypatch.setattr(
-        "django.contrib.sessions.backends.db.SessionStore.load", database_gone
-    )
+    # Whichever session store is on (cached_db with Redis): its load fails.
+    for engine in ("db", "cached_db"):
+        monkeypatch.setattr(
+            f"django.contrib.sessions.backends.{engine}.SessionStore.load",
+            database_gone,
+        )
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert b"briefly unavailable" in response.content

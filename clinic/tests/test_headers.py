@@ -60,7 +60,7 @@ def test_an_appointment_page_and_its_calendar_file_are_not_stored(
     page = patient_client.get(reverse("appointments:detail", args=[appointment.pk]))
     assert no_store(page)
     ics = patient_client.get(reverse("appointments:ics", args=[appointment.pk]))
-    assert ics["Content-Type"] == "text/calendar; charset=utf-8"
+    assert ics["Content-Type"].startswith("text/calendar; charset=utf-8")
     assert no_store(ics)
     assert "Content-Security-Policy" in ics
 
@@ -74,16 +74,12 @@ def test_api_answers_about_the_user_are_private(patient):
         assert response.status_code == HTTPStatus.OK
         assert "private" in response["Cache-Control"], url
     ics = api.get(f"/api/v1/appointments/{appointment.pk}/ics/")
-    assert ics["Content-Type"] == "text/calendar; charset=utf-8"
+    assert ics["Content-Type"].startswith("text/calendar; charset=utf-8")
     assert no_store(ics)
 
 
-def test_admin_pages_carry_the_policy_and_are_not_stored(client, django_user_model):
-    admin = django_user_model.objects.create_superuser(
-        email="root@example.com", password="x-long-password-1"
-    )
-    client.force_login(admin)
-    response = client.get("/admin/appointments/appointment/")
+def test_admin_pages_carry_the_policy_and_are_not_stored(admin_client):
+    response = admin_client.get("/admin/appointments/appointment/")
     assert response.status_code == HTTPStatus.OK
     assert policy(response)["script-src"] == ["'self'"]
     assert no_store(response)

@@ -21,6 +21,7 @@ from accounts.images import process_avatar
 from accounts.models import AccessLog, User
 from accounts.tests.api import ApiClient
 from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory
+from accounts.tests.mfa import enable_totp, log_in_with_mfa
 from appointments.models import Appointment
 from appointments.tests.factories import AppointmentFactory, SlotFactory
 from doctors import services as doctor_services
@@ -251,6 +252,12 @@ def test_close_page_needs_login(client):
 # --- staff views of patients' records ------------------------------------------------
 
 
+def signed_in_with_mfa(client, user):
+    """The admin asks staff for their second factor: sign in as they do."""
+    secret = getattr(user, "totp_secret", None) or enable_totp(user)
+    return log_in_with_mfa(client, user, secret)
+
+
 def superuser() -> User:
     return User.objects.create_superuser(
         email="root@example.com", password=DEFAULT_PASSWORD, full_name="Root"
@@ -271,7 +278,7 @@ def test_staff_opening_appointments_in_admin_is_logged(client, patient, other_pa
     mine = AppointmentFactory(patient=patient)
     AppointmentFactory(patient=other_patient)
     staff = staff_with_appointment_access()
-    client.force_login(staff)
+    signed_in_with_mfa(client, staff)
 
     listing = client.get("/admin/appointments/appointment/")
     assert listing.status_code == HTTPStatus.OK
@@ -305,10 +312,11 @@ def test_the_log_is_for_superusers_only_and_read_only(client):
         *Permission.objects.filter(codename__endswith="accesslog")
     )
     AccessLog.objects.create(actor=staff, action="view", record="x", path="/")
-    client.force_login(staff)
+    signed_in_with_mfa(client, staff)
     assert client.get("/admin/accounts/accesslog/").status_code == 403
 
-    client.force_login(superuser())
+    client.logout()
+    signed_in_with_mfa(client, superuser())
     listing = client.get("/admin/accounts/accesslog/")
     assert listing.status_code == HTTPStatus.OK
     assert staff.email in listing.content.decode() or str(staff) in (
