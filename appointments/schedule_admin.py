@@ -4,10 +4,13 @@ Imported by `appointments/admin.py`. Saving or deleting hours or time off here
 regenerates the doctor's slots, as the doctor's own pages do."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from accounts.errors import Refusal
 
 from . import rules, schedule, selectors, services
 from .models import (
@@ -120,6 +123,15 @@ class TimeOffAdmin(RegenerateOnChange):
     list_select_related = ("doctor__user",)
     raw_id_fields = ("doctor",)
     date_hierarchy = "starts_at"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except Refusal as error:
+            # A booking landed between the form's check and the save (the service
+            # decides under the doctor's lock): nothing was saved; ask again.
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
 
     def get_fields(self, request, obj=None):
         if obj is None:

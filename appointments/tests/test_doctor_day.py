@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 import pytest
 import time_machine
+from django import forms
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -15,6 +16,7 @@ from accounts.tests.api import ApiClient
 from accounts.tests.factories import UserFactory
 from appointments import schedule, selectors, services
 from appointments.models import Appointment, AppointmentEvent, Slot, TimeOff
+from appointments.schedule_admin import TimeOffAdminForm
 from appointments.tests.factories import AppointmentFactory, SlotFactory
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import Notification
@@ -627,6 +629,34 @@ def test_staff_adding_time_off_in_admin_are_asked_too(staff_client, staff, docto
         reverse("admin:appointments_timeoff_change", args=[time_off.pk])
     ).content.decode()
     assert 'name="starts_at_0"' not in change  # moving it could cover visits unasked
+
+
+def test_a_booking_landing_after_the_admin_form_checked_is_asked_about_not_a_500(
+    staff_client, staff, doctor, monkeypatch
+):
+    """The form checks without the lock; the service checks again under it."""
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_timeoff", "view_timeoff"])
+    )
+    booked = visit(doctor, at(30), status=Status.CONFIRMED)
+    # The form's look saw the day still free: the visit was booked just after.
+    monkeypatch.setattr(TimeOffAdminForm, "clean", forms.ModelForm.clean)
+    start, end = at(24), at(48)
+    response = staff_client.post(
+        reverse("admin:appointments_timeoff_add"),
+        {
+            "doctor": doctor.pk,
+            "starts_at_0": start.date().isoformat(),
+            "starts_at_1": start.strftime("%H:%M:%S"),
+            "ends_at_0": end.date().isoformat(),
+            "ends_at_1": end.strftime("%H:%M:%S"),
+            "reason": "Ill",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert not TimeOff.objects.exists()
+    booked.refresh_from_db()
+    assert booked.status == Status.CONFIRMED
 
 
 # --- The sick day -------------------------------------------------------------------
