@@ -39,6 +39,11 @@ v1 = [
         name="me-email-preferences",
     ),
     path(
+        "me/notifications-on/",
+        notifications_api.NotificationsOnView.as_view(),
+        name="me-notifications-on",
+    ),
+    path(
         "me/calendar-feed/",
         feed_api.CalendarFeedView.as_view(),
         name="me-calendar-feed",

@@ -20,7 +20,7 @@ from accounts.api import check_choices, page_example
 from accounts.caching import Conditional
 
 from . import services
-from .forms import EmailPreferencesForm
+from .forms import EmailPreferencesForm, OptOutForm
 from .models import Notification
 
 
@@ -200,4 +200,54 @@ class EmailPreferencesView(APIView):
         body = EmailPreferencesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.save_email_preferences(user=request.user, enabled=body.validated_data)
+        return Response(self.current(request.user), status=HTTPStatus.OK)
+
+
+# One on/off per kind a person may switch off altogether (inbox and email).
+NotificationsOnSerializer = type(
+    "NotificationsOnSerializer",
+    (serializers.Serializer,),
+    {
+        kind.value: serializers.BooleanField(required=False, help_text=str(kind.label))
+        for kind in services.OPTIONAL_KINDS
+    },
+)
+
+
+@extend_schema(tags=["me"])
+class NotificationsOnView(APIView):
+    """Kinds of notification I may turn off altogether, in the inbox and by email
+    (reminders before a visit): the settings page's "Remind me before my visits".
+    Kinds left out of a PATCH keep their setting."""
+
+    rate_action = "notification_settings"  # shared with its page (accounts.limits)
+
+    def current(self, user) -> dict:
+        form = OptOutForm(user=user)
+        return {name: bool(field.initial) for name, field in form.fields.items()}
+
+    @extend_schema(
+        summary="Notifications I receive at all",
+        responses={200: NotificationsOnSerializer},
+        examples=[OpenApiExample("Reminders on", value={"appointment_reminder": True})],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.current(request.user))
+
+    @extend_schema(
+        summary="Turn kinds of notification on or off",
+        request=NotificationsOnSerializer,
+        responses={200: NotificationsOnSerializer},
+        examples=[
+            OpenApiExample(
+                "No reminders", value={"appointment_reminder": False}, request_only=True
+            )
+        ],
+    )
+    def patch(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Send an object."]})
+        body = NotificationsOnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.save_opt_outs(user=request.user, enabled=body.validated_data)
         return Response(self.current(request.user), status=HTTPStatus.OK)

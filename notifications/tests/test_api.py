@@ -6,6 +6,7 @@ import pytest
 
 from accounts.tests.api import ApiClient
 from notifications.models import EmailPreference, Notification
+from notifications.services import notify
 from notifications.tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,31 @@ def test_an_unknown_unread_filter_is_a_400(patient):
     [error] = response.json()["errors"]
     assert error["attr"] == "unread"
     assert error["detail"] == "Unknown value “yes”. Allowed: true, false, 1, 0."
+
+
+def test_a_patient_turns_reminders_off_and_on_through_the_api(patient):
+    api = ApiClient(patient)
+    assert api.get("/api/v1/me/notifications-on/").json() == {
+        "appointment_reminder": True
+    }
+    response = api.patch(
+        "/api/v1/me/notifications-on/", {"appointment_reminder": False}
+    )
+    assert response.json() == {"appointment_reminder": False}
+    assert (
+        notify(
+            recipient=patient,
+            kind=Notification.Kind.APPOINTMENT_REMINDER,
+            message="Tomorrow at 09:00",
+        )
+        is None
+    )
+    api.patch("/api/v1/me/notifications-on/", {"appointment_reminder": True})
+    assert api.get("/api/v1/me/notifications-on/").json()["appointment_reminder"]
+
+
+def test_only_a_signed_in_person_sees_their_notification_switches(client):
+    assert (
+        client.get("/api/v1/me/notifications-on/").status_code
+        == HTTPStatus.UNAUTHORIZED
+    )
