@@ -1,5 +1,6 @@
 """Small helpers every app's views share (accounts is the app all others may import)."""
 
+import datetime as dt
 from http import HTTPStatus
 
 from django import forms
@@ -31,6 +32,20 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return url
     return default
+
+
+def date_param(request: HttpRequest, name: str) -> dt.date | None:
+    """The query parameter `name` as a date (YYYY-MM-DD), None when absent.
+
+    Raises ValueError when it is malformed or outside 2000–2100 (far from the
+    limits of date arithmetic: 9999-12-31 + 1 day would be a 500)."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    day = dt.date.fromisoformat(raw)
+    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+        raise ValueError(raw)
+    return day
 
 
 def template_for(request: HttpRequest, page: str, fragment: str) -> str:

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import limits
-from accounts.web import redirect_after_post, refuse, template_for
+from accounts.web import date_param, redirect_after_post, refuse, template_for
 from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
@@ -404,17 +404,6 @@ def time_off_delete(
     return render(request, "appointments/time_off_confirm_delete.html", context)
 
 
-def _week_param(request: HttpRequest) -> dt.date | None:
-    """?week=YYYY-MM-DD, or None when absent; ValueError when malformed."""
-    raw = request.GET.get("week", "").strip()
-    if not raw:
-        return None
-    day = dt.date.fromisoformat(raw)
-    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
-        raise ValueError(raw)
-    return day
-
-
 @approved_doctor_required
 @require_GET
 def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
@@ -423,7 +412,7 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     zone = timezone.get_current_timezone()
     now = timezone.now()
     try:
-        day = _week_param(request)
+        day = date_param(request, "week")
     except ValueError:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
     first_day = selectors.week_start(day or now.astimezone(zone).date())
@@ -491,7 +480,7 @@ def _doctor_slots(
     version = fragments.version(doctor.pk)
     zone = timezone.get_current_timezone()
     try:
-        day = _week_param(request)
+        day = date_param(request, "week")
     except ValueError:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), 0
     now = timezone.now()

@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import limits
-from accounts.web import redirect_after_post, refuse, safe_next, template_for
+from accounts.web import (
+    date_param,
+    redirect_after_post,
+    refuse,
+    safe_next,
+    template_for,
+)
 from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
@@ -393,17 +399,6 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     return _doctor_action(request, pk, "no_show")
 
 
-def _day_param(request: HttpRequest) -> dt.date | None:
-    """?day=YYYY-MM-DD, or None when absent; ValueError when malformed."""
-    raw = request.GET.get("day", "").strip()
-    if not raw:
-        return None
-    day = dt.date.fromisoformat(raw)
-    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
-        raise ValueError(raw)
-    return day
-
-
 @login_required
 def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
     """The doctor's day (today at the practice, or ?day=: every visit with the
@@ -431,7 +426,7 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
     }
     if tab == "today":
         try:
-            day = _day_param(request) or today
+            day = date_param(request, "day") or today
         except ValueError:
             return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
         agenda = selectors.doctor_agenda(profile, day, now=now)

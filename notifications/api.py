@@ -157,16 +157,43 @@ EmailPreferencesSerializer = type(
 )
 
 
+class SwitchesView(APIView):
+    """One on/off per kind, read from and saved through the settings page's form
+    and service; kinds left out of a PATCH keep their setting."""
+
+    rate_action = "notification_settings"  # shared with its page (accounts.limits)
+    form_class: type = None
+    serializer_class: type = None
+
+    def save(self, *, user, enabled: dict) -> None:
+        raise NotImplementedError
+
+    def current(self, user) -> dict:
+        form = self.form_class(user=user)
+        return {name: bool(field.initial) for name, field in form.fields.items()}
+
+    def get(self, request: Request) -> Response:
+        return Response(self.current(request.user))
+
+    def patch(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Send an object."]})
+        body = self.serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.save(user=request.user, enabled=body.validated_data)
+        return Response(self.current(request.user), status=HTTPStatus.OK)
+
+
 @extend_schema(tags=["me"])
-class EmailPreferencesView(APIView):
+class EmailPreferencesView(SwitchesView):
     """Which notifications also come by email (in-app is always on). Kinds left
     out of a PATCH keep their setting."""
 
-    rate_action = "notification_settings"  # shared with its page (accounts.limits)
+    form_class = EmailPreferencesForm
+    serializer_class = EmailPreferencesSerializer
 
-    def current(self, user) -> dict:
-        form = EmailPreferencesForm(user=user)
-        return {name: bool(field.initial) for name, field in form.fields.items()}
+    def save(self, *, user, enabled: dict) -> None:
+        services.save_email_preferences(user=user, enabled=enabled)
 
     @extend_schema(
         summary="My email preferences",
@@ -182,7 +209,7 @@ class EmailPreferencesView(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        return Response(self.current(request.user))
+        return super().get(request)
 
     @extend_schema(
         summary="Change my email preferences",
@@ -195,12 +222,7 @@ class EmailPreferencesView(APIView):
         ],
     )
     def patch(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": ["Send an object."]})
-        body = EmailPreferencesSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.save_email_preferences(user=request.user, enabled=body.validated_data)
-        return Response(self.current(request.user), status=HTTPStatus.OK)
+        return super().patch(request)
 
 
 # One on/off per kind a person may switch off altogether (inbox and email).
@@ -215,16 +237,16 @@ NotificationsOnSerializer = type(
 
 
 @extend_schema(tags=["me"])
-class NotificationsOnView(APIView):
+class NotificationsOnView(SwitchesView):
     """Kinds of notification I may turn off altogether, in the inbox and by email
     (reminders before a visit): the settings page's "Remind me before my visits".
     Kinds left out of a PATCH keep their setting."""
 
-    rate_action = "notification_settings"  # shared with its page (accounts.limits)
+    form_class = OptOutForm
+    serializer_class = NotificationsOnSerializer
 
-    def current(self, user) -> dict:
-        form = OptOutForm(user=user)
-        return {name: bool(field.initial) for name, field in form.fields.items()}
+    def save(self, *, user, enabled: dict) -> None:
+        services.save_opt_outs(user=user, enabled=enabled)
 
     @extend_schema(
         summary="Notifications I receive at all",
@@ -232,7 +254,7 @@ class NotificationsOnView(APIView):
         examples=[OpenApiExample("Reminders on", value={"appointment_reminder": True})],
     )
     def get(self, request: Request) -> Response:
-        return Response(self.current(request.user))
+        return super().get(request)
 
     @extend_schema(
         summary="Turn kinds of notification on or off",
@@ -245,9 +267,4 @@ class NotificationsOnView(APIView):
         ],
     )
     def patch(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": ["Send an object."]})
-        body = NotificationsOnSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.save_opt_outs(user=request.user, enabled=body.validated_data)
-        return Response(self.current(request.user), status=HTTPStatus.OK)
+        return super().patch(request)
