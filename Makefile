@@ -59,6 +59,8 @@ vendor:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp node_modules/bootstrap-icons/font/fonts/* static/vendor/bootstrap-icons/fonts/
+	# axe-core runs in the browser tests only (clinic/tests/vendor/), never served.
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE clinic/tests/vendor/
 
 ## make bench: every page's req/s beside a bare Django project, under gunicorn (wrk; PostgreSQL clinic_speed_bench, Redis db 2)
 bench: install

@@ -2,6 +2,7 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -96,9 +97,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(live_server, monkeypatch):
-    """A headless Chromium tab on the live server, 1280 px wide.
+def page(live_server, monkeypatch, request):
+    """A headless Chromium tab on the live server, 1280 px wide (or a phone's 390
+    px: parametrize `viewport` indirectly with PHONE).
 
     Function-scoped on purpose: Playwright's sync API runs an event loop in this
     thread while it lives, and Django refuses ORM calls from a thread with a loop,
@@ -115,7 +121,11 @@ def page(live_server, monkeypatch):
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+            base_url=live_server.url,
+            viewport=getattr(request, "param", None) or DESKTOP,
+            timezone_id=request.node.get_closest_marker("browser_zone").args[0]
+            if request.node.get_closest_marker("browser_zone")
+            else "UTC",
         )
         tab = context.new_page()
         tab.set_default_timeout(10_000)
@@ -125,6 +135,45 @@ def page(live_server, monkeypatch):
         # per-context connection handler opened a connection of its own: close
         # it, or it outlives the test and blocks dropping the test database.
         connections.close_all()
+
+
+AXE_SOURCE = Path(__file__).parent / "clinic" / "tests" / "vendor" / "axe.min.js"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture
+def axe(page):
+    """`axe()`: run axe-core (vendored from npm) over the page as it is now and
+    return its violations as readable lines, one per failing element; [] is clean.
+    Playwright's evaluate is not subject to the page's CSP, so the policy stays
+    as strict as production's."""
+
+    def run(context: str | dict = "html") -> list[str]:
+        page.evaluate(AXE_SOURCE.read_text())
+        result = page.evaluate(
+            "context => axe.run(context, {resultTypes: ['violations']})", context
+        )
+        return [
+            f"{page.url} {violation['id']}: {node['target']} {node['failureSummary']}"
+            for violation in result["violations"]
+            for node in violation["nodes"]
+        ]
+
+    return run
+
+
+@pytest.fixture
+def screenshot(page):
+    """`screenshot("name")`: save the whole page to screenshots/name-<width>.png for
+    a person to review (the folder is not committed)."""
+
+    def save(name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return save
 
 
 @pytest.fixture
