@@ -105,9 +105,7 @@ def after_login(request: HttpRequest) -> dict | None:
         until = dt.datetime.fromisoformat(kept["until"])
     except (KeyError, TypeError, ValueError):
         return None
-    if until <= dt.datetime.now(dt.UTC) or not str(kept.get("url", "")).startswith(
-        "/"
-    ):
+    if until <= dt.datetime.now(dt.UTC) or not str(kept.get("url", "")).startswith("/"):
         return None
     return kept
 

@@ -3,12 +3,12 @@
 import datetime as dt
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -132,8 +132,9 @@ def pick(request: HttpRequest, slot_id: int) -> HttpResponse:
     logged in (`resume`). Signed in: a button to hold it. A time no longer free
     sends back to the doctor's times with a message."""
     slot = get_object_or_404(
-        Slot.objects.filter(doctor__status=DoctorProfile.Status.APPROVED)
-        .select_related("doctor__user", "doctor__specialization"),
+        Slot.objects.filter(
+            doctor__status=DoctorProfile.Status.APPROVED
+        ).select_related("doctor__user", "doctor__specialization"),
         pk=slot_id,
     )
     facts = _slot_facts(slot)
@@ -190,7 +191,6 @@ def resume(request: HttpRequest) -> HttpResponse:
         messages.warning(request, text)
         return HttpResponseRedirect(_times_url(slot.doctor))
     return HttpResponseRedirect(reverse("appointments:confirm", args=[slot.pk]))
-
 
 
 @login_required

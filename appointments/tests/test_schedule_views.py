@@ -468,13 +468,13 @@ def test_the_slot_picker_reads_in_the_practices_zone_with_the_viewers_beside(
     anonymous = client.get(slots_url(doctor)).text
     assert "Times shown in Europe/Berlin, the practice's time." in anonymous
     assert "Yours (UTC) in brackets." in anonymous
-    assert ">10:00</time><span class=\"slot-viewer-time\">(09:00)</span>" in anonymous
+    assert '>10:00</time><span class="slot-viewer-time">(09:00)</span>' in anonymous
     assert "Book Thursday 8 January, 10:00 (09:00 your time), with" in anonymous
     patient.timezone = "America/New_York"
     patient.save()
     client.force_login(patient)
     text = client.get(slots_url(doctor)).text
-    assert ">10:00</time><span class=\"slot-viewer-time\">(04:00)</span>" in text
+    assert '>10:00</time><span class="slot-viewer-time">(04:00)</span>' in text
     assert "Yours (America/New_York) in brackets." in text
     assert "Thu 8 Jan" in text
     # A viewer whose clock reads the same sees the practice's time alone.
