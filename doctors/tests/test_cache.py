@@ -24,6 +24,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _slots_from_tomorrow():
+    """SlotFactory's times step 30 minutes per slot made in the whole run: after
+    other apps' tests they lie weeks ahead, past the picker's first week."""
+    SlotFactory.reset_sequence()
+
+
+@pytest.fixture(autouse=True)
 def _fragment_cache_on(settings):
     settings.FRAGMENT_CACHE = True
 
