@@ -306,3 +306,54 @@ def test_someone_elses_hold_is_a_404(client, who, patient, staff, other_patient)
     assert client.get(confirm_url(slot)).status_code == HTTPStatus.NOT_FOUND
     client.force_login(other_patient)
     assert client.get(confirm_url(slot)).status_code == HTTPStatus.OK
+
+
+# --- The doctor's page and the picker ----------------------------------------------
+
+
+def test_the_times_come_right_under_the_name_before_about(client):
+    slot = free_slot()
+    html = client.get(slot.doctor.get_absolute_url()).content.decode()
+    name, times = html.index('id="doctor-name"'), html.index('id="times"')
+    assert name < times < html.index('id="about-heading"')
+    assert times < html.index('id="qualifications-heading"')
+    assert times < html.index('id="practice-heading"')
+    slots = reverse("appointments:doctor_slots", args=[slot.doctor.slug])
+    assert f'hx-get="{slots}" hx-trigger="load"' in html  # the htmx panel
+    assert f'<a href="{slots}"><i class="bi bi-calendar-week"' in html  # the week
+
+
+@pytest.mark.parametrize("who", ["visitor", "patient", "doctor"])
+def test_phones_get_a_book_bar_but_the_doctor_on_their_own_page(client, who, patient):
+    slot = free_slot()
+    if who != "visitor":
+        client.force_login(patient if who == "patient" else slot.doctor.user)
+    html = client.get(slot.doctor.get_absolute_url()).content.decode()
+    bar = 'class="book-bar d-lg-none"' in html and 'href="#times"' in html
+    assert bar == (who != "doctor")
+
+
+def test_the_picker_skips_empty_days_and_folds_the_rest_of_the_week(client):
+    doctor = DoctorProfileFactory(timezone="UTC")
+    today = timezone.now().date()
+    # Nothing tomorrow; free times on the five days after.
+    for n in range(2, 7):
+        start = dt.datetime.combine(
+            today + dt.timedelta(days=n), dt.time(12), tzinfo=dt.UTC
+        )
+        SlotFactory(
+            doctor=doctor, starts_at=start, ends_at=start + dt.timedelta(minutes=30)
+        )
+    url = reverse("appointments:doctor_slots", args=[doctor.slug])
+    html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    days = re.findall(r'class="slot-day-title"[^>]*>([^<]+)<', html)
+    expected = [
+        f"{today + dt.timedelta(days=n):%a} {(today + dt.timedelta(days=n)).day}"
+        for n in range(2, 7)
+    ]
+    assert [day.rsplit(" ", 1)[0] for day in days] == expected
+    assert "No free times" not in html
+    before, folded = html.split('<details class="slot-more mt-2">')
+    assert before.count('class="slot-day-title"') == 3
+    assert "Show the rest of the week (2 more days)" in folded
+    assert folded.count('class="slot-day-title"') == 2
