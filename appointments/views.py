@@ -185,7 +185,11 @@ def resume(request: HttpRequest) -> HttpResponse:
             text = _(
                 "The time you picked, %(when)s, was taken meanwhile. "
                 "Please pick another."
-            ) % {"when": when_label(slot.starts_at, slot.doctor.zone)}
+            ) % {
+                "when": when_label(
+                    slot.starts_at, slot.doctor.zone, timezone.get_current_timezone()
+                )
+            }
         else:
             text = error.message
         messages.warning(request, text)
