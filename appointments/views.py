@@ -153,6 +153,7 @@ def pick(request: HttpRequest, slot_id: int) -> HttpResponse:
     context = {
         **facts,
         "resume_url": resume_url,
+        "hold_minutes": int(services.HOLD_DURATION.total_seconds() // 60),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (slot.doctor.display_name, slot.doctor.get_absolute_url()),

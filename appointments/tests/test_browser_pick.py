@@ -92,6 +92,7 @@ def test_a_visitor_picks_a_time_signs_up_and_lands_on_it_held(page, axe, screens
     page.wait_for_url(re.compile(r"/accounts/signup/"))
     # The sign-up page keeps the doctor and the time.
     assert "Book Dr Ada Lee" in page.locator("[data-after-login]").inner_text()
+    screenshot("sign-up-to-book")
     page.locator("input[name=full_name]").fill("Grace Hopper")
     page.locator("input[name=email]").fill("grace@example.com")
     page.locator("input[name=password1]").fill(PASSWORD)

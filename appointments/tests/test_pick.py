@@ -96,6 +96,7 @@ def test_a_visitor_picking_a_time_is_asked_to_log_in_or_sign_up(client):
     # What the visit is: length, fee, where.
     assert "45 minutes" in html and "75.00 EUR" in html
     assert "Lindenhof Praxis" in html and "Lindenstraße 5" in html
+    assert "we hold it for you for 5 minutes while you confirm" in html
     assert client.session["pending_pick"] == slot.pk
 
 
