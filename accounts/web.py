@@ -105,7 +105,9 @@ def after_login(request: HttpRequest) -> dict | None:
         until = dt.datetime.fromisoformat(kept["until"])
     except (KeyError, TypeError, ValueError):
         return None
-    if until <= dt.datetime.now(dt.UTC) or not str(kept.get("url", "")).startswith("/"):
+    url = str(kept.get("url", ""))
+    # A path on this site only ("//host" would be another site).
+    if until <= dt.datetime.now(dt.UTC) or not url.startswith("/") or "//" in url:
         return None
     return kept
 
