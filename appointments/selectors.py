@@ -370,14 +370,14 @@ class FreeSlot:
 
     @property
     def viewer_label(self) -> str:
-        """The viewer's clock time ("08:30"), "" when it reads the same."""
+        """The viewer's clock time ("08:30"; "Sun 23:30" on another day), "" when
+        it reads the same."""
         when = self.viewer_starts_at
-        return when.strftime("%H:%M") if when else ""
-
-    @property
-    def viewer_day_differs(self) -> bool:
-        when = self.viewer_starts_at
-        return bool(when) and when.date() != self.starts_at.date()
+        if when is None:
+            return ""
+        if when.date() != self.starts_at.date():
+            return dateformat.format(when, "D H:i")
+        return when.strftime("%H:%M")
 
 
 @dataclass
@@ -417,11 +417,6 @@ class SlotPicker:
     def free_days(self) -> list[PickerDay]:
         """The days that have free times: no empty day before the first time."""
         return [day for day in self.days if day.slots]
-
-    @property
-    def first_slot(self) -> FreeSlot | None:
-        days = self.free_days
-        return days[0].slots[0] if days else None
 
     @property
     def shows_viewer_time(self) -> bool:

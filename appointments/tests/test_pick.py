@@ -358,3 +358,17 @@ def test_the_picker_skips_empty_days_and_folds_the_rest_of_the_week(client):
     assert before.count('class="slot-day-title"') == 3
     assert "Show the rest of the week (2 more days)" in folded
     assert folded.count('class="slot-day-title"') == 2
+
+
+def test_a_viewers_time_on_another_day_names_the_day(client, patient):
+    doctor = DoctorProfileFactory(timezone="Asia/Tokyo")
+    day = timezone.now().date() + dt.timedelta(days=2)
+    # 08:00 in Tokyo is 23:00 the day before in UTC.
+    start = dt.datetime.combine(day, dt.time(8), tzinfo=doctor.zone)
+    SlotFactory(doctor=doctor, starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    url = reverse("appointments:doctor_slots", args=[doctor.slug])
+    html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    eve = start.astimezone(dt.UTC)
+    assert (
+        f'>08:00</time><span class="slot-viewer-time">({eve:%a} 23:00)</span>' in html
+    )
