@@ -235,6 +235,7 @@ class SlotAdmin(admin.ModelAdmin):
         "is_booked",
         "held_by",
         "held_until",
+        "freed_at",
         "outside_schedule",
     )
     actions = ["regenerate_doctors"]
