@@ -100,3 +100,19 @@ def test_the_admin_carries_the_clinics_name(admin_client, settings):
 )
 def test_human_durations(value, text):
     assert human_duration(value) == text
+
+
+def test_date_time_inputs_in_the_admin_are_labelled(admin_client):
+    html = admin_client.get(reverse("admin:appointments_timeoff_add")).content.decode()
+    assert 'aria-label="From, date"' in html
+    assert 'aria-label="Until, time"' in html
+
+
+def test_admin_times_read_as_the_errors_write_them(admin_client):
+    from appointments.tests.factories import WeeklyAvailabilityFactory
+
+    window = WeeklyAvailabilityFactory(start_time=dt.time(9), end_time=dt.time(12))
+    url = reverse("admin:appointments_weeklyavailability_change", args=[window.pk])
+    html = admin_client.get(url).content.decode()
+    assert 'value="09:00"' in html
+    assert 'value="09:00:00"' not in html

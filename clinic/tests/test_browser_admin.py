@@ -94,6 +94,14 @@ def records():
     )
 
 
+ADD_FORMS = [
+    "accounts/user",
+    "appointments/weeklyavailability",
+    "appointments/timeoff",
+    "appointments/dateoverride",
+    "doctors/specialization",
+    "notifications/notification",
+]
 LISTS_ONLY = [
     "account/emailaddress",
     "auth/group",
@@ -131,6 +139,8 @@ def test_every_admin_page_staff_use_is_axe_clean(
         name = path.replace("/", "-")
         pages[f"{name}-list"] = f"/admin/{path}/"
         pages[f"{name}-form"] = f"/admin/{path}/{pk}/change/"
+    for path in ADD_FORMS:
+        pages[f"{path.replace('/', '-')}-add"] = f"/admin/{path}/add/"
     for path in LISTS_ONLY:
         pages[f"{path.replace('/', '-')}-list"] = f"/admin/{path}/"
     found, wide = [], []
