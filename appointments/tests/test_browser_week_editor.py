@@ -98,3 +98,49 @@ def test_a_doctor_builds_a_week_with_switches_ranges_and_copy(
     ]
     assert page.get_by_role("switch", name="Open on Tuesday").is_checked()
     assert not page.get_by_role("switch", name="Open on Wednesday").is_checked()
+
+
+def test_the_editor_works_without_javascript(page, live_server, screenshot):
+    """The same buttons post the page: add a range, copy a day, save."""
+    from django.conf import settings
+    from django.test import Client
+
+    doctor = DoctorProfileFactory(user__full_name="Ada Lee", timezone="UTC")
+    client = Client()
+    client.force_login(doctor.user)
+    context = page.context.browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport=PHONE
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.goto("/doctors/me/availability/")
+    # Closed days still show their (spare) range without JavaScript.
+    tab.get_by_role("switch", name="Open on Monday").check()
+    tab.get_by_label("Monday from").fill("09:00")
+    tab.get_by_label("Monday until").fill("12:00")
+    tab.get_by_role("button", name="Add a range on Monday").click()
+    tab.get_by_label("Monday from").nth(1).wait_for()
+    tab.get_by_label("Monday from").nth(1).fill("14:00")
+    tab.get_by_label("Monday until").nth(1).fill("17:00")
+    tab.get_by_role("switch", name="Open on Thursday").check()
+    tab.get_by_role("button", name="Copy Monday's hours to all open days").click()
+    assert tab.get_by_label("Thursday from").nth(1).input_value() == "14:00"
+    assert not WeeklyAvailability.objects.exists()  # nothing saved yet
+    tab.get_by_role("button", name="Remove this range on Thursday").first.click()
+    assert tab.get_by_label("Thursday from").count() == 1
+    tab.get_by_role("button", name="Save availability", exact=True).click()
+    tab.get_by_text("Availability saved.").wait_for()
+    assert sorted(
+        (w.weekday, w.start_time.hour)
+        for w in WeeklyAvailability.objects.filter(doctor=doctor)
+    ) == [(0, 9), (0, 14), (3, 14)]
+    context.close()
