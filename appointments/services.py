@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from doctors.models import DoctorProfile
 
-from . import notices, schedule, selectors
+from . import caching, notices, schedule, selectors
 from .models import Appointment, AppointmentEvent, SentReminder, Slot, TimeOff
 from .notices import format_for
 from .rules import (
@@ -327,6 +327,7 @@ def _transition(
     )
     if not updated:
         raise TransitionRefused
+    caching.bump_appointment_on_commit(appointment)
     for field, value in changes.items():
         setattr(appointment, field, value)
     if to_status == Status.CANCELLED:
@@ -489,6 +490,7 @@ def reschedule(
         raise SlotUnavailable from None
     if not updated:
         raise TransitionRefused
+    caching.bump_appointment_on_commit(appointment)
     # Reminders (and the pending notice) are due again, for the new time.
     SentReminder.objects.filter(appointment_id=appointment.pk).delete()
     Slot.objects.filter(pk=new_slot.pk).update(

@@ -24,11 +24,12 @@ from accounts.web import (
     safe_next,
     template_for,
 )
+from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
-from . import ics, selectors, services
+from . import caching, ics, selectors, services
 from .forms import BookingForm, CancelForm, RescheduleForm
-from .models import Appointment, AppointmentEvent, Slot
+from .models import Appointment, AppointmentEvent, Slot, TimeOff
 
 Status = Appointment.Status
 PER_PAGE = 20
@@ -170,10 +171,60 @@ def release(request: HttpRequest, slot_id: int) -> HttpResponse:
 # --- The patient's appointments ------------------------------------------------------
 
 
+LIST_TEMPLATES = (
+    "appointments/appointment_list.html",
+    "appointments/_appointment_list.html",
+    "base.html",
+)
+
+
 @login_required
 def appointment_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming (soonest first) or past (latest first) appointments as patient."""
+    """Upcoming (soonest first) or past (latest first) appointments as patient.
+
+    Kept whole in the cache per viewer (appointments.caching) until one of their
+    appointments, its doctor or the clock changes it."""
+    return caching.personal_page(
+        request, LIST_TEMPLATES, lambda store: _appointment_list(request, store)
+    )
+
+
+def _appointment_list(request: HttpRequest, store: dict | None):
     now = timezone.now()
+    until = None
+    if store is not None:
+        # Before the page's queries: what it may show and when the clock moves it.
+        rows = list(
+            Appointment.objects.filter(patient=request.user).values_list(
+                "doctor_id", "starts_at", "ends_at", "status"
+            )
+        )
+        store["deps"].update(
+            caching.read_versions(
+                [
+                    caching.party_key("patient", request.user.pk),
+                    fragments.listing_key(),
+                    *(fragments.version_key(row[0]) for row in rows),
+                ]
+            )
+        )
+        until = min(
+            moment
+            for moment in (
+                *caching.next_midnights(now),
+                *(
+                    moment
+                    for _doctor, starts_at, ends_at, status in rows
+                    if status in Appointment.ACTIVE_STATUSES
+                    for moment in (
+                        starts_at - services.PATIENT_CANCEL_CUTOFF,
+                        starts_at,
+                        ends_at,
+                    )
+                ),
+            )
+            if moment > now
+        )
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
     mine = _with_people(Appointment.objects.filter(patient=request.user))
     if tab == "upcoming":
@@ -185,13 +236,14 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "page_obj": page,
         "appointments": _with_actions(page.object_list, request.user, now),
+        **(store["extra"] if store else {}),
     }
     template = template_for(
         request,
         "appointments/appointment_list.html",
         "appointments/_appointment_list.html",
     )
-    return render(request, template, context)
+    return render(request, template, context), until
 
 
 @login_required
@@ -399,18 +451,94 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     return _doctor_action(request, pk, "no_show")
 
 
+DAY_TEMPLATES = (
+    "appointments/doctor_appointment_list.html",
+    "appointments/_doctor_appointment_list.html",
+    "appointments/_doctor_visit.html",
+    "base.html",
+)
+
+
 @login_required
 def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
     """The doctor's day (today at the practice, or ?day=: every visit with the
     patient, the free and held times between, time off), upcoming (pending
-    first), past."""
+    first), past.
+
+    The day is kept whole in the cache per viewer (appointments.caching) until
+    one of its visits, patients, slots or time off, or the clock, changes it."""
     profile = DoctorProfile.objects.approved_of(request.user).first()
     if profile is None:
         raise PermissionDenied
+    return caching.personal_page(
+        request,
+        DAY_TEMPLATES,
+        lambda store: _doctor_appointment_list(request, profile, store),
+    )
+
+
+def _day_deps(profile, day: dt.date, now: dt.datetime, store: dict) -> dt.datetime:
+    """Read the versions the doctor's `day` depends on into `store` (before the
+    page's queries) and return when the clock alone may first change the page."""
+    zone = profile.zone
+    start = selectors.local_midnight(day, zone)
+    end = selectors.local_midnight(day + dt.timedelta(days=1), zone)
+    visits = list(
+        selectors.doctor_day(profile, day).values_list(
+            "patient_id", "starts_at", "ends_at"
+        )
+    )
+    store["deps"].update(
+        caching.read_versions(
+            [
+                caching.party_key("doctor", profile.pk),
+                fragments.version_key(profile.pk),
+                *(caching.party_key("patient", patient) for patient, *_ in visits),
+            ]
+        )
+    )
+    moments = [*caching.next_midnights(now, zone)]
+    moments += [
+        moment for _p, starts_at, ends_at in visits for moment in (starts_at, ends_at)
+    ]
+    moments += [
+        moment
+        for ends_at, held_until in Slot.objects.filter(
+            doctor=profile, starts_at__gte=start, starts_at__lt=end, is_booked=False
+        ).values_list("ends_at", "held_until")
+        for moment in (ends_at, held_until)
+        if moment is not None
+    ]
+    moments += TimeOff.objects.filter(
+        doctor=profile, starts_at__lt=end, ends_at__gt=start
+    ).values_list("ends_at", flat=True)
+    # The "to confirm" count: pending visits that have not started.
+    first_pending = (
+        Appointment.objects.filter(
+            doctor=profile, status=Status.PENDING, starts_at__gte=now
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if first_pending:
+        moments.append(first_pending + dt.timedelta(microseconds=1))
+    return min(moment for moment in moments if moment > now)
+
+
+def _doctor_appointment_list(request: HttpRequest, profile, store: dict | None):
     now = timezone.now()
+    until = None
     tab = request.GET.get("tab")
     tab = tab if tab in selectors.DOCTOR_TABS else "today"
     today = selectors.practice_today(profile, now)
+    if tab == "today":
+        try:
+            day = date_param(request, "day") or today
+        except ValueError:
+            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), None
+        if store is not None:
+            until = _day_deps(profile, day, now, store)
     context = {
         "tab": tab,
         "tabs": [
@@ -423,12 +551,9 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
         "pending_count": Appointment.objects.filter(
             doctor=profile, status=Status.PENDING, starts_at__gte=now
         ).count(),
+        **(store["extra"] if store else {}),
     }
     if tab == "today":
-        try:
-            day = date_param(request, "day") or today
-        except ValueError:
-            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
         agenda = selectors.doctor_agenda(profile, day, now=now)
         _with_actions(agenda.appointments, request.user, now)
         context.update(agenda=agenda, appointments=agenda.appointments)
@@ -447,4 +572,4 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
         "appointments/doctor_appointment_list.html",
         "appointments/_doctor_appointment_list.html",
     )
-    return render(request, template, context)
+    return render(request, template, context), until
