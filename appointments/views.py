@@ -90,10 +90,10 @@ def _refused_page(
 @booking_ratelimit
 def hold(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Picking a free time: hold it for five minutes and go to the confirmation."""
-    slot = Slot.objects.select_related("doctor__user").filter(pk=slot_id).first()
     try:
         services.hold(patient=request.user, slot_id=slot_id)
     except services.BookingError as error:
+        slot = Slot.objects.select_related("doctor__user").filter(pk=slot_id).first()
         return _refused_page(request, slot, error)
     return redirect_after_post(request, reverse("appointments:confirm", args=[slot_id]))
 
@@ -103,18 +103,15 @@ def hold(request: HttpRequest, slot_id: int) -> HttpResponse:
 @booking_ratelimit
 def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
     """The held slot and the reason for the visit; POST books it."""
-    slot = get_object_or_404(
-        Slot.objects.select_related("doctor__user", "doctor__specialization"),
-        pk=slot_id,
-    )
-    now = timezone.now()
     form, status = BookingForm(request.POST or None), HTTPStatus.OK
+    slot = None
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.book(
-                patient=request.user, slot_id=slot.pk, **form.cleaned_data
+                patient=request.user, slot_id=slot_id, **form.cleaned_data
             )
         except services.BookingError as error:
+            slot = _confirm_slot(slot_id)
             if error.status == HTTPStatus.CONFLICT:  # the time itself is gone
                 return _refused_page(request, slot, error)
             status = refuse(request, error, form)
@@ -129,14 +126,20 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                 request,
                 text
                 % {
-                    "doctor": slot.doctor.display_name,
-                    "when": services.format_for(request.user, slot.starts_at),
+                    # The booked slot's doctor (and user) came with its lock.
+                    "doctor": appointment.doctor.display_name,
+                    "when": services.format_for(request.user, appointment.starts_at),
                 },
             )
             return redirect_after_post(request, reverse("appointments:list"))
     elif request.method == "POST":
         status = HTTPStatus.BAD_REQUEST
-    elif slot.is_booked or slot.is_held_by_other(request.user, now):
+    # Read only when the page is shown: a booking needs none of it.
+    slot = slot or _confirm_slot(slot_id)
+    now = timezone.now()
+    if request.method != "POST" and (
+        slot.is_booked or slot.is_held_by_other(request.user, now)
+    ):
         error = services.SlotUnavailable() if slot.is_booked else services.SlotHeld()
         return _refused_page(request, slot, error)
     held = slot.held_by_id == request.user.pk and slot.held_until
@@ -156,6 +159,13 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         request, "appointments/booking_confirm.html", "appointments/_booking_form.html"
     )
     return render(request, page, context, status=status)
+
+
+def _confirm_slot(slot_id: int) -> Slot:
+    return get_object_or_404(
+        Slot.objects.select_related("doctor__user", "doctor__specialization"),
+        pk=slot_id,
+    )
 
 
 @login_required
