@@ -9,6 +9,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
+        from doctors.models import Specialization
         from reviews.models import Review
 
         from . import caching
@@ -20,4 +21,5 @@ class AppointmentsConfig(AppConfig):
             signal.connect(caching.on_appointment_saved, sender=Appointment)
             signal.connect(caching.on_review_saved, sender=Review)
             signal.connect(caching.on_time_off_saved, sender=TimeOff)
+        post_save.connect(caching.on_specialization_saved, sender=Specialization)
         post_save.connect(caching.on_person_saved, sender=settings.AUTH_USER_MODEL)

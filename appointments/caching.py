@@ -11,8 +11,8 @@ HTML the entry keeps
   user's role names (accounts.context_processors); a party's appointments
   (`party_key`: a patient's, or a doctor profile's), bumped on commit by every
   write to an appointment, its events or its review and by a save of the
-  patient's own row; doctors' versions (`doctors.cache`: their slots, time off
-  and profile) and the directory's listing version (a specialization renamed).
+  patient's own row; doctors' versions (`doctors.cache`: their slots, time off,
+  profile and specialization's name).
   A commit after that read moves a version: the entry is never served again;
 - `until`: the first moment the clock alone may change the page (a visit starts
   or ends, a cancellation cutoff passes, a hold lapses, the day turns).
@@ -94,6 +94,18 @@ def on_review_saved(sender, instance, **kwargs) -> None:
 
 def on_time_off_saved(sender, instance, **kwargs) -> None:
     fragments.bump_on_commit([instance.doctor_id])
+
+
+def on_specialization_saved(sender, instance, **kwargs) -> None:
+    """A specialization renamed: its doctors' versions (their name shows on their
+    patients' appointments)."""
+    from doctors.models import DoctorProfile
+
+    fragments.bump_on_commit(
+        DoctorProfile.objects.filter(specialization_id=instance.pk).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def on_person_saved(sender, instance, created=False, update_fields=None, **kw):

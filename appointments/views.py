@@ -213,7 +213,6 @@ def _appointment_list(request: HttpRequest, store: dict | None):
             caching.read_versions(
                 [
                     caching.party_key("patient", request.user.pk),
-                    fragments.listing_key(),
                     *(fragments.version_key(row[0]) for row in rows),
                 ]
             )

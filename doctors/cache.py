@@ -71,11 +71,6 @@ def version_key(doctor_id: int) -> str:
     return _VERSION.format(doctor_id)
 
 
-def listing_key() -> str:
-    """The cache key holding the directory's listing version."""
-    return _VERSION.format(_LISTING)
-
-
 def listing_version() -> str:
     """The version of the directory as a whole (its choices and counts): any
     doctor's bump, and any change to specializations or languages, moves it."""

@@ -262,3 +262,14 @@ def test_the_doctors_other_tabs_are_not_kept(client, doctor, patient, committed)
     with committed():
         services.cancel(user=doctor.user, appointment_id=visit.pk, reason="Away")
     assert patient.full_name not in page(client, doctor.user, f"{DAY}?tab=upcoming")
+
+
+def test_a_specialization_renamed_shows_on_the_patients_next_page(
+    client, doctor, patient, committed
+):
+    AppointmentFactory(patient=patient, slot__doctor=doctor)
+    assert doctor.specialization.name in page(client, patient)
+    with committed():
+        doctor.specialization.name = "Aerospace medicine"
+        doctor.specialization.save()
+    assert "Aerospace medicine" in page(client, patient)
