@@ -30,7 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import check_choices, page_example, validated
-from accounts.caching import Conditional, conditional
+from accounts.caching import Conditional, conditional, etag_of, with_validators
 from accounts.idempotency import Idempotent
 from doctors import cache as fragments
 from doctors.models import DoctorProfile
@@ -136,23 +136,31 @@ class FreeSlotsView(Conditional, ListAPIView):
         if settings.FRAGMENT_CACHE:
             found = cache.get(self._answer_key())
             if found is not None:
-                doctor_id, version, until, body = found
+                doctor_id, version, until, body, validators = found
                 if timezone.now() < until and fragments.version(doctor_id) == version:
-                    return HttpResponse(body, content_type="application/json")
+                    response = HttpResponse(body, content_type="application/json")
+                    response.validators = validators
+                    return response
         return super().list(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super(Conditional, self).finalize_response(
             request, response, *args, **kwargs
         )
+        if hasattr(response, "validators"):  # kept: its ETag and when it was made
+            return with_validators(request, response, *response.validators)
         if self._store is not None and response.status_code == HTTPStatus.OK:
             response.render()
             key, doctor_id, version, until = self._store
             seconds = (until - timezone.now()).total_seconds()
             if seconds >= 1:
+                validators = (
+                    etag_of(response.content),
+                    int(timezone.now().timestamp()),
+                )
                 cache.set(
                     key,
-                    (doctor_id, version, until, response.content),
+                    (doctor_id, version, until, response.content, validators),
                     timeout=min(int(seconds), fragments.TIMEOUT),
                 )
         return conditional(request, response)

@@ -158,3 +158,19 @@ def test_the_cached_answer_keeps_its_etag_and_answers_304(client, doctor):
     assert second["Content-Type"] == "application/json"
     again = client.get(url, headers={"If-None-Match": first["ETag"]})
     assert again.status_code == HTTPStatus.NOT_MODIFIED
+
+
+def test_a_kept_answer_is_not_modified_since_it_was_made_until_it_changes(
+    client, doctor, patient, committed
+):
+    slot = SlotFactory(doctor=doctor)
+    url = f"/api/v1/doctors/{doctor.slug}/slots/"
+    first = client.get(url)
+    since = {"If-Modified-Since": first["Last-Modified"]}
+    assert client.get(url, headers=since).status_code == HTTPStatus.NOT_MODIFIED
+    with committed():
+        services.hold(patient=patient, slot_id=slot.pk)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=2)):
+        changed = client.get(url, headers=since)
+    assert changed.status_code == HTTPStatus.OK
+    assert changed.json()["results"] == []
