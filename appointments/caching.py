@@ -4,11 +4,11 @@ stale, never crossing users, languages or time zones.
 
 A page is stored under a key made of everything about the request and its viewer
 that it shows: the user (every stored field of their row), the URL, htmx or not,
-language, time zone and their unread notifications count (one query). Beside the
-HTML the entry keeps
+language and time zone. Beside the HTML the entry keeps
 
 - `deps`: the versions of what it shows, read *before* the view's queries: the
-  user's role names (accounts.context_processors); a party's appointments
+  user's role names (accounts.context_processors) and unread notifications
+  (notifications.context_processors); a party's appointments
   (`party_key`: a patient's, or a doctor profile's), bumped on commit by every
   write to an appointment, its events or its review and by a save of the
   patient's own row; doctors' versions (`doctors.cache`: their slots, time off,
@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from accounts import context_processors as roles
 from doctors import cache as fragments
-from notifications.context_processors import NotificationBell
+from notifications import context_processors as bell
 
 _PARTY = "visits-version:{}:{}"
 
@@ -154,7 +154,6 @@ def personal_page(
         bool(htmx) and not htmx.boosted,
         fragments.viewer_key(request),
         fragments.fingerprint(user),
-        NotificationBell(user).count,
     )
     now = timezone.now()
     found = cache.get(key)
@@ -162,8 +161,8 @@ def personal_page(
         deps, until, body = found
         if now < until and cache.get_many(list(deps)) == deps:
             return HttpResponse(fragments.personalize(body, request))
-    # The navigation's role names: read before the page is rendered.
-    deps = read_versions([roles.version_key(user.pk)])
+    # The navigation's role names and unread count: read before it is rendered.
+    deps = read_versions([roles.version_key(user.pk), bell.version_key(user.pk)])
     context = {"deps": deps, "extra": {"csrf_token": fragments.CSRF}}
     response, until = render(context)
     body = response.content.decode()
