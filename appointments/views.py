@@ -475,14 +475,13 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
     first), past.
 
     The day is kept whole in the cache per viewer (appointments.caching) until
-    one of its visits, patients, slots or time off, or the clock, changes it."""
-    profile = DoctorProfile.objects.approved_of(request.user).first()
-    if profile is None:
-        raise PermissionDenied
+    one of its visits, patients, slots or time off, or the clock, changes it
+    (a kept day was stored for an approved doctor: their profile's version, and
+    their roles', move if that ends)."""
     return caching.personal_page(
         request,
         DAY_TEMPLATES,
-        lambda store: _doctor_appointment_list(request, profile, store),
+        lambda store: _doctor_appointment_list(request, store),
     )
 
 
@@ -535,7 +534,10 @@ def _day_deps(profile, day: dt.date, now: dt.datetime, store: dict) -> dt.dateti
     return min(moment for moment in moments if moment > now)
 
 
-def _doctor_appointment_list(request: HttpRequest, profile, store: dict | None):
+def _doctor_appointment_list(request: HttpRequest, store: dict | None):
+    profile = DoctorProfile.objects.approved_of(request.user).first()
+    if profile is None:
+        raise PermissionDenied
     now = timezone.now()
     until = None
     tab = request.GET.get("tab")

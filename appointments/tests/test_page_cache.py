@@ -280,3 +280,15 @@ def test_a_specialization_renamed_shows_on_the_patients_next_page(
         doctor.specialization.name = "Aerospace medicine"
         doctor.specialization.save()
     assert "Aerospace medicine" in page(client, patient)
+
+
+def test_a_doctor_no_longer_approved_loses_their_kept_day(
+    client, doctor, patient, committed
+):
+    visit_today(doctor, patient, hours=2, status=Status.CONFIRMED)
+    page(client, doctor.user, DAY)
+    doctor.status = doctor.Status.REJECTED
+    with committed():
+        doctor.save()
+    response = client.browsers[doctor.user.pk].get(DAY)
+    assert response.status_code == 403
