@@ -130,12 +130,14 @@ class FreeSlotsView(Conditional, ListAPIView):
                 translation.get_language(),
             )
         )
-        return "free-slots:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        return f"free-slots:2:{digest}"
 
     def list(self, request, *args, **kwargs):
         if settings.FRAGMENT_CACHE:
             found = cache.get(self._answer_key())
-            if found is not None:
+            # Another shape (stored by an older release): not this answer.
+            if isinstance(found, tuple) and len(found) == 5:
                 doctor_id, version, until, body, validators = found
                 if timezone.now() < until and fragments.version(doctor_id) == version:
                     response = HttpResponse(body, content_type="application/json")

@@ -157,7 +157,8 @@ def personal_page(
     )
     now = timezone.now()
     found = cache.get(key)
-    if found is not None:
+    # Another shape (stored by an older release): not this page.
+    if isinstance(found, tuple) and len(found) == 3:
         deps, until, body = found
         if now < until and cache.get_many(list(deps)) == deps:
             return HttpResponse(fragments.personalize(body, request))

@@ -174,3 +174,16 @@ def test_a_kept_answer_is_not_modified_since_it_was_made_until_it_changes(
         changed = client.get(url, headers=since)
     assert changed.status_code == HTTPStatus.OK
     assert changed.json()["results"] == []
+
+
+def test_an_answer_kept_in_another_shape_is_not_served(client, doctor):
+    """What an older release kept under the same key is read as a miss."""
+    from django.core.cache import cache
+
+    from appointments.api import FreeSlotsView
+
+    slot = SlotFactory(doctor=doctor)
+    view = FreeSlotsView()
+    view.request = client.get(f"/api/v1/doctors/{doctor.slug}/slots/").wsgi_request
+    cache.set(view._answer_key(), (doctor.pk, "v", timezone.now(), b"[]"))
+    assert slot_ids(client, doctor) == [slot.pk]
