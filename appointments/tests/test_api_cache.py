@@ -20,6 +20,15 @@ from doctors import services as doctor_services
 pytestmark = pytest.mark.django_db
 
 
+def tomorrow_slot(doctor, n: int = 0):
+    """A free slot tomorrow at 09:00 + n half hours (UTC), whatever the factory's
+    sequence has reached in a long run (its slots drift days ahead)."""
+    starts = tomorrow_at(9) + dt.timedelta(minutes=30 * n)
+    return SlotFactory(
+        doctor=doctor, starts_at=starts, ends_at=starts + dt.timedelta(minutes=30)
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fragment_cache_on(settings):
     settings.FRAGMENT_CACHE = True
@@ -50,7 +59,7 @@ def slot_ids(client, doctor, **params) -> list[int]:
 def test_a_second_answer_comes_from_the_cache(
     client, doctor, django_assert_num_queries
 ):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     assert slot_ids(client, doctor) == [slot.pk]
     with django_assert_num_queries(0):
         assert slot_ids(client, doctor) == [slot.pk]
@@ -59,7 +68,7 @@ def test_a_second_answer_comes_from_the_cache(
 def test_a_hold_and_its_release_show_on_the_next_answer(
     client, doctor, patient, committed
 ):
-    slot, other = SlotFactory(doctor=doctor), SlotFactory(doctor=doctor)
+    slot, other = tomorrow_slot(doctor), tomorrow_slot(doctor, 1)
     assert slot_ids(client, doctor) == [slot.pk, other.pk]
     with committed():
         services.hold(patient=patient, slot_id=slot.pk)
@@ -72,7 +81,7 @@ def test_a_hold_and_its_release_show_on_the_next_answer(
 def test_a_booking_and_its_cancellation_show_on_the_next_answer(
     client, doctor, patient, committed
 ):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     assert slot_ids(client, doctor) == [slot.pk]
     with committed():
         appointment = services.book(patient=patient, slot_id=slot.pk, reason="A cough")
@@ -94,7 +103,7 @@ def test_a_change_to_the_doctors_notice_shows_on_the_next_answer(
 
 
 def test_a_doctor_no_longer_approved_is_gone_at_once(client, doctor, committed):
-    SlotFactory(doctor=doctor)
+    tomorrow_slot(doctor)
     slot_ids(client, doctor)
     doctor.status = doctor.Status.PENDING
     with committed():
@@ -121,7 +130,7 @@ def test_the_clock_passing_a_slots_notice_drops_it_without_any_write(
 def test_an_expired_hold_frees_the_slot_without_any_write(
     client, doctor, patient, clock_cache, committed
 ):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     with committed():
         held = services.hold(patient=patient, slot_id=slot.pk)
     assert slot_ids(client, doctor) == []
@@ -130,7 +139,7 @@ def test_an_expired_hold_frees_the_slot_without_any_write(
 
 
 def test_answers_are_in_each_viewers_own_time_zone(client, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     visitor = client.get(f"/api/v1/doctors/{doctor.slug}/slots/").json()
     berliner = UserFactory(timezone="Europe/Berlin")
     in_berlin = ApiClient(berliner).get(f"/api/v1/doctors/{doctor.slug}/slots/")
@@ -142,7 +151,7 @@ def test_answers_are_in_each_viewers_own_time_zone(client, doctor):
 
 
 def test_each_date_range_is_its_own_answer(client, doctor):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     day = slot.starts_at.date()
     assert slot_ids(client, doctor) == [slot.pk]
     assert slot_ids(client, doctor, **{"from": day + dt.timedelta(days=1)}) == []
@@ -150,7 +159,7 @@ def test_each_date_range_is_its_own_answer(client, doctor):
 
 
 def test_the_cached_answer_keeps_its_etag_and_answers_304(client, doctor):
-    SlotFactory(doctor=doctor)
+    tomorrow_slot(doctor)
     url = f"/api/v1/doctors/{doctor.slug}/slots/"
     first = client.get(url)
     second = client.get(url)
@@ -163,7 +172,7 @@ def test_the_cached_answer_keeps_its_etag_and_answers_304(client, doctor):
 def test_a_kept_answer_is_not_modified_since_it_was_made_until_it_changes(
     client, doctor, patient, committed
 ):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     url = f"/api/v1/doctors/{doctor.slug}/slots/"
     first = client.get(url)
     since = {"If-Modified-Since": first["Last-Modified"]}
@@ -182,7 +191,7 @@ def test_an_answer_kept_in_another_shape_is_not_served(client, doctor):
 
     from appointments.api import FreeSlotsView
 
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     view = FreeSlotsView()
     view.request = client.get(f"/api/v1/doctors/{doctor.slug}/slots/").wsgi_request
     cache.set(view._answer_key(), (doctor.pk, "v", timezone.now(), b"[]"))

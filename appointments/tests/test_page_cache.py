@@ -15,10 +15,21 @@ from django.utils import timezone
 
 from appointments import services
 from appointments.models import Appointment
-from appointments.tests.factories import AppointmentFactory, SlotFactory
+from appointments.tests.factories import AppointmentFactory, SlotFactory, tomorrow_at
 from reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
+
+
+def tomorrow_slot(doctor, n: int = 0):
+    """A free slot tomorrow at 09:00 + n half hours (UTC), whatever the factory's
+    sequence has reached in a long run (its slots drift days ahead)."""
+    starts = tomorrow_at(9) + dt.timedelta(minutes=30 * n)
+    return SlotFactory(
+        doctor=doctor, starts_at=starts, ends_at=starts + dt.timedelta(minutes=30)
+    )
+
+
 Status = Appointment.Status
 LIST = reverse("appointments:list")
 DAY = reverse("appointments:doctor_list")
@@ -82,7 +93,7 @@ def test_a_second_view_of_my_appointments_runs_none_of_the_pages_queries(
 def test_a_booking_shows_on_the_patients_and_the_doctors_next_page(
     client, doctor, patient, committed
 ):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     assert doctor.display_name not in page(client, patient)
     day = slot.starts_at.astimezone(doctor.zone).date()
     url = f"{DAY}?day={day:%Y-%m-%d}"
@@ -170,7 +181,7 @@ def test_each_viewer_gets_their_own_csrf_token(client, doctor, patient):
 def test_a_message_waiting_is_shown_not_a_cached_page(
     client, doctor, patient, committed
 ):
-    slot = SlotFactory(doctor=doctor)
+    slot = tomorrow_slot(doctor)
     client.force_login(patient)
     client.get(LIST)
     client.post(reverse("appointments:hold", args=[slot.pk]))
@@ -187,7 +198,7 @@ def test_the_cancel_cutoff_passing_removes_the_button_without_any_write(
     client, doctor, patient, clock_cache
 ):
     visit = AppointmentFactory(
-        patient=patient, slot__doctor=doctor, status=Status.CONFIRMED
+        patient=patient, slot=tomorrow_slot(doctor), status=Status.CONFIRMED
     )
     assert "Cancel appointment" in page(client, patient)
     cutoff = visit.starts_at - services.PATIENT_CANCEL_CUTOFF
@@ -199,7 +210,7 @@ def test_a_visit_ending_moves_to_past_without_any_write(
     client, doctor, patient, clock_cache
 ):
     visit = AppointmentFactory(
-        patient=patient, slot__doctor=doctor, status=Status.CONFIRMED
+        patient=patient, slot=tomorrow_slot(doctor), status=Status.CONFIRMED
     )
     assert doctor.display_name in page(client, patient)
     with time_machine.travel(visit.ends_at + dt.timedelta(minutes=1)):
