@@ -62,8 +62,21 @@ def conditional(request: Request, response: HttpResponse) -> HttpResponse:
         return response
     if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
         response.render()
-    etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-    last_modified = _last_modified(request, etag)
+    etag = etag_of(response.content)
+    return with_validators(request, response, etag, _last_modified(request, etag))
+
+
+def etag_of(content: bytes) -> str:
+    return f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+
+
+def with_validators(
+    request: Request, response: HttpResponse, etag: str, last_modified: int
+) -> HttpResponse:
+    """The 200 `response` with these validators and the caching headers, or a 304
+    for it. (A view that keeps its answer in the cache may pass when the answer
+    was made as `last_modified`: a client holding an older date has another
+    answer, since the kept one is served only while it is still the answer.)"""
     headers = {
         "ETag": etag,
         "Last-Modified": http_date(last_modified),

@@ -12,8 +12,13 @@ from .models import Role
 _VERSION = "roles-version:{}"
 
 
+def version_key(user_id: int) -> str:
+    """The cache key holding the version of the user's role names."""
+    return _VERSION.format(user_id)
+
+
 def _version(user_id: int) -> str:
-    key = _VERSION.format(user_id)
+    key = version_key(user_id)
     found = cache.get(key)
     if found is None:
         cache.add(key, secrets.token_hex(8), timeout=None)

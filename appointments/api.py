@@ -6,11 +6,14 @@ Every write calls the same service as its page; the pages' forms validate, and t
 services' refusals become the error body in one handler (`clinic.api`)."""
 
 import datetime as dt
+import hashlib
 from http import HTTPStatus
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -27,8 +30,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import check_choices, page_example, validated
-from accounts.caching import Conditional
+from accounts.caching import Conditional, conditional, etag_of, with_validators
 from accounts.idempotency import Idempotent
+from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
 from . import ics, selectors, services
@@ -57,17 +61,30 @@ class SlotPagination(PageNumberPagination):
 class FreeSlotsView(Conditional, ListAPIView):
     """A doctor's bookable slots between two dates (inclusive, in the doctor's time
     zone; at most 31 days): the same `Slot.objects.bookable` as the slot picker, so
-    past, too-soon, beyond-horizon, held and booked slots are left out."""
+    past, too-soon, beyond-horizon, held and booked slots are left out.
+
+    The answer is the same for every viewer of an approved doctor, so its JSON is
+    kept in the shared cache (`FRAGMENT_CACHE`) per URL, time zone and language,
+    under the doctor's version (`doctors.cache`, bumped on commit by every write to
+    the doctor's slots or profile, read before the slots are) and only until the
+    clock alone may change it (`selectors.slots_unchanged_until`). Authentication,
+    permissions, throttles and the query's validation run as ever first."""
 
     serializer_class = SlotSerializer
     permission_classes = [permissions.AllowAny]
     pagination_class = SlotPagination
     validates_query = True
+    _store = None  # (key, doctor id, version, until) of an answer to keep
 
     def get_queryset(self):
         doctor = get_object_or_404(
             DoctorProfile.objects.visible_to(self.request.user).only(
-                "pk", "timezone", "user_id", "status"
+                "pk",
+                "timezone",
+                "user_id",
+                "status",
+                "min_notice",
+                "booking_horizon",
             ),
             slug=self.kwargs["slug"],
         )
@@ -83,12 +100,72 @@ class FreeSlotsView(Conditional, ListAPIView):
             raise exceptions.ValidationError({"to": ["At most 31 days after “from”."]})
         start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        if settings.FRAGMENT_CACHE and doctor.status == DoctorProfile.Status.APPROVED:
+            # The version before the slots are read: a write committed after
+            # this read leaves what is stored under it behind.
+            version = fragments.version(doctor.pk)
+            until = min(
+                selectors.slots_unchanged_until(
+                    doctor=doctor, start=start, end=end, zone=zone, now=now
+                ),
+                # NearDateField's "within ten years of today" turns at midnight.
+                dt.datetime.combine(
+                    now.date() + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC
+                ),
+            )
+            self._store = (self._answer_key(), doctor.pk, version, until)
         return (
             Slot.objects.bookable(now)
             .filter(doctor=doctor, starts_at__gte=start, starts_at__lt=end)
             .order_by("starts_at", "id")
             .only("id", "starts_at", "ends_at")
         )
+
+    def _answer_key(self) -> str:
+        # The absolute URL: the pages' links (next, previous) carry the host.
+        raw = repr(
+            (
+                self.request.build_absolute_uri(),
+                timezone.get_current_timezone_name(),
+                translation.get_language(),
+            )
+        )
+        digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        return f"free-slots:2:{digest}"
+
+    def list(self, request, *args, **kwargs):
+        if settings.FRAGMENT_CACHE:
+            found = cache.get(self._answer_key())
+            # Another shape (stored by an older release): not this answer.
+            if isinstance(found, tuple) and len(found) == 5:
+                doctor_id, version, until, body, validators = found
+                if timezone.now() < until and fragments.version(doctor_id) == version:
+                    response = HttpResponse(body, content_type="application/json")
+                    response.validators = validators
+                    return response
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super(Conditional, self).finalize_response(
+            request, response, *args, **kwargs
+        )
+        if hasattr(response, "validators"):  # kept: its ETag and when it was made
+            return with_validators(request, response, *response.validators)
+        if self._store is not None and response.status_code == HTTPStatus.OK:
+            response.render()
+            key, doctor_id, version, until = self._store
+            seconds = (until - timezone.now()).total_seconds()
+            if seconds >= 1:
+                validators = (
+                    etag_of(response.content),
+                    int(timezone.now().timestamp()),
+                )
+                cache.set(
+                    key,
+                    (doctor_id, version, until, response.content, validators),
+                    timeout=min(int(seconds), fragments.TIMEOUT),
+                )
+        return conditional(request, response)
 
     @extend_schema(
         summary="A doctor's free slots",

@@ -41,7 +41,7 @@ from accounts.errors import Refusal
 from notifications.models import Notification
 from notifications.services import notify
 
-from . import services
+from . import caching, services
 from .models import Appointment, AppointmentEvent, SentReminder, UsedLink
 from .notices import format_for
 
@@ -328,6 +328,7 @@ def use_link(token: str, *, now: dt.datetime | None = None) -> Appointment:
     if not appointment.is_active:
         raise services.TransitionRefused(_("This appointment is no longer active."))
     Appointment.objects.filter(pk=appointment.pk).update(attendance_confirmed_at=now)
+    caching.bump_appointment_on_commit(appointment)
     appointment.attendance_confirmed_at = now
     AppointmentEvent.objects.create(
         appointment=appointment,

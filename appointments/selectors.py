@@ -538,14 +538,33 @@ def picker_unchanged_until(
     One query. Any write to the slots bumps the doctor's cached fragments first."""
     start = local_midnight(picker.first_day, zone)
     end = local_midnight(picker.first_day + dt.timedelta(days=DAYS_SHOWN), zone)
+    extra = [picker.next_free - doctor.min_notice] if picker.next_free else []
+    return slots_unchanged_until(
+        doctor=doctor, start=start, end=end, zone=zone, now=now, extra=extra
+    )
+
+
+def slots_unchanged_until(
+    *,
+    doctor: DoctorProfile,
+    start: dt.datetime,
+    end: dt.datetime,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    extra: list[dt.datetime] = (),
+) -> dt.datetime:
+    """When the clock alone, with no write, may first change which of the doctor's
+    slots starting in [start, end) are bookable, or what day it is in `zone` (and
+    so in the doctor's horizon): a slot passes the notice, a hold ends, a slot
+    comes within the horizon, the day turns. One query. (`extra`: the caller's
+    own moments.) Any write to the slots bumps the doctor's version first."""
     today = now.astimezone(zone).date()
     last_day = (now + doctor.booking_horizon).astimezone(zone).date()
     moments = [
         local_midnight(today + dt.timedelta(days=1), zone),
         local_midnight(last_day + dt.timedelta(days=1), zone) - doctor.booking_horizon,
+        *extra,
     ]
-    if picker.next_free:
-        moments.append(picker.next_free - doctor.min_notice)
     rows = Slot.objects.filter(
         doctor=doctor, is_booked=False, starts_at__gte=start, starts_at__lt=end
     ).values_list("starts_at", "held_until")

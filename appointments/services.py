@@ -14,13 +14,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from doctors.models import DoctorProfile
 
-from . import notices, schedule, selectors
+from . import caching, notices, schedule, selectors
 from .models import Appointment, AppointmentEvent, SentReminder, Slot, TimeOff
 from .notices import format_for
 from .rules import (
@@ -154,11 +155,14 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
     see the slot as unavailable until the hold expires or is released.
     Raises BookingError (SlotUnavailable or a BookingRefused)."""
     now = now or timezone.now()
-    doctor_id = _doctor_of_slot(slot_id)
-    # The doctors of the patient's other holds are locked too (they get a slot
-    # back). A hold made meanwhile with yet another doctor is left to expire.
-    held_with = Slot.objects.filter(held_by=patient).values_list("doctor_id", flat=True)
-    doctor_ids = DoctorProfile.objects.lock([doctor_id, *held_with])
+    # The slot's doctor (a slot never changes doctor: read before any lock, to
+    # lock the doctor first) and, in the same read, the doctors of the patient's
+    # other holds: they are locked too (they get a slot back). A hold made
+    # meanwhile with yet another doctor is left to expire.
+    rows = Slot.objects.filter(Q(pk=slot_id) | Q(held_by=patient)).values_list(
+        "pk", "doctor_id"
+    )
+    doctor_ids = DoctorProfile.objects.lock(doctor for _pk, doctor in rows)
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
@@ -230,18 +234,19 @@ def book(
     doctor = slot.doctor
     status = Status.CONFIRMED if doctor.auto_confirm else Status.PENDING
     try:
-        with transaction.atomic():  # a savepoint: the constraint may refuse
-            appointment = Appointment.objects.create(
-                slot=slot,
-                doctor=doctor,
-                patient=patient,
-                booked_by=booked_by,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                reason=reason,
-                status=status,
-                time_set_at=now,
-            )
+        # No savepoint of its own: a refusal by the constraint leaves this
+        # function (and its atomic block, which rolls back) at once.
+        appointment = Appointment.objects.create(
+            slot=slot,
+            doctor=doctor,
+            patient=patient,
+            booked_by=booked_by,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            reason=reason,
+            status=status,
+            time_set_at=now,
+        )
     except IntegrityError:
         raise SlotUnavailable from None
     Slot.objects.filter(pk=slot.pk).update(
@@ -327,6 +332,7 @@ def _transition(
     )
     if not updated:
         raise TransitionRefused
+    caching.bump_appointment_on_commit(appointment)
     for field, value in changes.items():
         setattr(appointment, field, value)
     if to_status == Status.CANCELLED:
@@ -489,6 +495,7 @@ def reschedule(
         raise SlotUnavailable from None
     if not updated:
         raise TransitionRefused
+    caching.bump_appointment_on_commit(appointment)
     # Reminders (and the pending notice) are due again, for the new time.
     SentReminder.objects.filter(appointment_id=appointment.pk).delete()
     Slot.objects.filter(pk=new_slot.pk).update(

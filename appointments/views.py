@@ -27,11 +27,12 @@ from accounts.web import (
     safe_next,
     template_for,
 )
+from doctors import cache as fragments
 from doctors.models import DoctorProfile
 
-from . import ics, selectors, services
+from . import caching, ics, selectors, services
 from .forms import BookingForm, CancelForm, RescheduleForm
-from .models import Appointment, AppointmentEvent, Slot
+from .models import Appointment, AppointmentEvent, Slot, TimeOff
 
 Status = Appointment.Status
 PER_PAGE = 20
@@ -203,10 +204,10 @@ def resume(request: HttpRequest) -> HttpResponse:
 @booking_ratelimit
 def hold(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Picking a free time: hold it for five minutes and go to the confirmation."""
-    slot = Slot.objects.select_related("doctor__user").filter(pk=slot_id).first()
     try:
         services.hold(patient=request.user, slot_id=slot_id)
     except services.BookingError as error:
+        slot = Slot.objects.select_related("doctor__user").filter(pk=slot_id).first()
         return _refused_page(request, slot, error)
     return redirect_after_post(request, reverse("appointments:confirm", args=[slot_id]))
 
@@ -216,18 +217,15 @@ def hold(request: HttpRequest, slot_id: int) -> HttpResponse:
 @booking_ratelimit
 def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
     """The held slot and the reason for the visit; POST books it."""
-    slot = get_object_or_404(
-        Slot.objects.select_related("doctor__user", "doctor__specialization"),
-        pk=slot_id,
-    )
-    now = timezone.now()
     form, status = BookingForm(request.POST or None), HTTPStatus.OK
+    slot = None
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.book(
-                patient=request.user, slot_id=slot.pk, **form.cleaned_data
+                patient=request.user, slot_id=slot_id, **form.cleaned_data
             )
         except services.BookingError as error:
+            slot = _confirm_slot(slot_id)
             if error.status == HTTPStatus.CONFLICT:  # the time itself is gone
                 return _refused_page(request, slot, error)
             status = refuse(request, error, form)
@@ -242,18 +240,23 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                 request,
                 text
                 % {
-                    "doctor": slot.doctor.display_name,
-                    "when": services.format_for(request.user, slot.starts_at),
+                    # The booked slot's doctor (and user) came with its lock.
+                    "doctor": appointment.doctor.display_name,
+                    "when": services.format_for(request.user, appointment.starts_at),
                 },
             )
             return redirect_after_post(request, reverse("appointments:list"))
     elif request.method == "POST":
         status = HTTPStatus.BAD_REQUEST
-    elif slot.is_held_by_other(request.user, now):
-        # Someone else's hold is theirs: nothing here says it exists.
-        raise Http404
-    elif slot.is_booked:
-        return _refused_page(request, slot, services.SlotUnavailable())
+    # Read only when the page is shown: a booking needs none of it.
+    slot = slot or _confirm_slot(slot_id)
+    now = timezone.now()
+    if request.method != "POST":
+        if slot.is_held_by_other(request.user, now):
+            # Someone else's hold is theirs: nothing here says it exists.
+            raise Http404
+        if slot.is_booked:
+            return _refused_page(request, slot, services.SlotUnavailable())
     held = slot.held_by_id == request.user.pk and slot.held_until
     held_until = slot.held_until if held and slot.held_until > now else None
     context = {
@@ -275,6 +278,13 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
     return render(request, page, context, status=status)
 
 
+def _confirm_slot(slot_id: int) -> Slot:
+    return get_object_or_404(
+        Slot.objects.select_related("doctor__user", "doctor__specialization"),
+        pk=slot_id,
+    )
+
+
 @login_required
 @require_POST
 def release(request: HttpRequest, slot_id: int) -> HttpResponse:
@@ -288,10 +298,59 @@ def release(request: HttpRequest, slot_id: int) -> HttpResponse:
 # --- The patient's appointments ------------------------------------------------------
 
 
+LIST_TEMPLATES = (
+    "appointments/appointment_list.html",
+    "appointments/_appointment_list.html",
+    "base.html",
+)
+
+
 @login_required
 def appointment_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming (soonest first) or past (latest first) appointments as patient."""
+    """Upcoming (soonest first) or past (latest first) appointments as patient.
+
+    Kept whole in the cache per viewer (appointments.caching) until one of their
+    appointments, its doctor or the clock changes it."""
+    return caching.personal_page(
+        request, LIST_TEMPLATES, lambda store: _appointment_list(request, store)
+    )
+
+
+def _appointment_list(request: HttpRequest, store: dict | None):
     now = timezone.now()
+    until = None
+    if store is not None:
+        # Before the page's queries: what it may show and when the clock moves it.
+        rows = list(
+            Appointment.objects.filter(patient=request.user).values_list(
+                "doctor_id", "starts_at", "ends_at", "status"
+            )
+        )
+        store["deps"].update(
+            caching.read_versions(
+                [
+                    caching.party_key("patient", request.user.pk),
+                    *(fragments.version_key(row[0]) for row in rows),
+                ]
+            )
+        )
+        until = min(
+            moment
+            for moment in (
+                *caching.next_midnights(now),
+                *(
+                    moment
+                    for _doctor, starts_at, ends_at, status in rows
+                    if status in Appointment.ACTIVE_STATUSES
+                    for moment in (
+                        starts_at - services.PATIENT_CANCEL_CUTOFF,
+                        starts_at,
+                        ends_at,
+                    )
+                ),
+            )
+            if moment > now
+        )
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
     mine = _with_people(Appointment.objects.filter(patient=request.user))
     if tab == "upcoming":
@@ -303,13 +362,14 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "page_obj": page,
         "appointments": _with_actions(page.object_list, request.user, now),
+        **(store["extra"] if store else {}),
     }
     template = template_for(
         request,
         "appointments/appointment_list.html",
         "appointments/_appointment_list.html",
     )
-    return render(request, template, context)
+    return render(request, template, context), until
 
 
 @login_required
@@ -517,18 +577,96 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     return _doctor_action(request, pk, "no_show")
 
 
+DAY_TEMPLATES = (
+    "appointments/doctor_appointment_list.html",
+    "appointments/_doctor_appointment_list.html",
+    "appointments/_doctor_visit.html",
+    "base.html",
+)
+
+
 @login_required
 def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
     """The doctor's day (today at the practice, or ?day=: every visit with the
     patient, the free and held times between, time off), upcoming (pending
-    first), past."""
+    first), past.
+
+    The day is kept whole in the cache per viewer (appointments.caching) until
+    one of its visits, patients, slots or time off, or the clock, changes it
+    (a kept day was stored for an approved doctor: their profile's version, and
+    their roles', move if that ends)."""
+    return caching.personal_page(
+        request,
+        DAY_TEMPLATES,
+        lambda store: _doctor_appointment_list(request, store),
+    )
+
+
+def _day_deps(profile, day: dt.date, now: dt.datetime, store: dict) -> dt.datetime:
+    """Read the versions the doctor's `day` depends on into `store` (before the
+    page's queries) and return when the clock alone may first change the page."""
+    zone = profile.zone
+    start = selectors.local_midnight(day, zone)
+    end = selectors.local_midnight(day + dt.timedelta(days=1), zone)
+    visits = list(
+        selectors.doctor_day(profile, day).values_list(
+            "patient_id", "starts_at", "ends_at"
+        )
+    )
+    store["deps"].update(
+        caching.read_versions(
+            [
+                caching.party_key("doctor", profile.pk),
+                fragments.version_key(profile.pk),
+                *(caching.party_key("patient", patient) for patient, *_ in visits),
+            ]
+        )
+    )
+    moments = [*caching.next_midnights(now, zone)]
+    moments += [
+        moment for _p, starts_at, ends_at in visits for moment in (starts_at, ends_at)
+    ]
+    moments += [
+        moment
+        for ends_at, held_until in Slot.objects.filter(
+            doctor=profile, starts_at__gte=start, starts_at__lt=end, is_booked=False
+        ).values_list("ends_at", "held_until")
+        for moment in (ends_at, held_until)
+        if moment is not None
+    ]
+    moments += TimeOff.objects.filter(
+        doctor=profile, starts_at__lt=end, ends_at__gt=start
+    ).values_list("ends_at", flat=True)
+    # The "to confirm" count: pending visits that have not started.
+    first_pending = (
+        Appointment.objects.filter(
+            doctor=profile, status=Status.PENDING, starts_at__gte=now
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if first_pending:
+        moments.append(first_pending + dt.timedelta(microseconds=1))
+    return min(moment for moment in moments if moment > now)
+
+
+def _doctor_appointment_list(request: HttpRequest, store: dict | None):
     profile = DoctorProfile.objects.approved_of(request.user).first()
     if profile is None:
         raise PermissionDenied
     now = timezone.now()
+    until = None
     tab = request.GET.get("tab")
     tab = tab if tab in selectors.DOCTOR_TABS else "today"
     today = selectors.practice_today(profile, now)
+    if tab == "today":
+        try:
+            day = date_param(request, "day") or today
+        except ValueError:
+            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), None
+        if store is not None:
+            until = _day_deps(profile, day, now, store)
     context = {
         "tab": tab,
         "tabs": [
@@ -541,12 +679,9 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
         "pending_count": Appointment.objects.filter(
             doctor=profile, status=Status.PENDING, starts_at__gte=now
         ).count(),
+        **(store["extra"] if store else {}),
     }
     if tab == "today":
-        try:
-            day = date_param(request, "day") or today
-        except ValueError:
-            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
         agenda = selectors.doctor_agenda(profile, day, now=now)
         _with_actions(agenda.appointments, request.user, now)
         context.update(agenda=agenda, appointments=agenda.appointments)
@@ -565,4 +700,4 @@ def doctor_appointment_list(request: HttpRequest) -> HttpResponse:
         "appointments/doctor_appointment_list.html",
         "appointments/_doctor_appointment_list.html",
     )
-    return render(request, template, context)
+    return render(request, template, context), until

@@ -65,6 +65,12 @@ def version(doctor_id: int) -> str:
     return versions([doctor_id])[doctor_id]
 
 
+def version_key(doctor_id: int) -> str:
+    """The cache key holding the doctor's version (for readers that check several
+    kinds of versions in one round trip, like appointments.caching)."""
+    return _VERSION.format(doctor_id)
+
+
 def listing_version() -> str:
     """The version of the directory as a whole (its choices and counts): any
     doctor's bump, and any change to specializations or languages, moves it."""

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .context_processors import forget_unread
 from .models import Notification
 
 Kind = Notification.Kind
@@ -34,6 +35,7 @@ def _add(recipient, kind, message, link, created_at, newest_first_rank) -> bool:
         Notification.objects.filter(pk=notification.pk).update(
             created_at=created_at, read_at=read_at
         )
+        forget_unread([recipient.pk])
     return created
 
 

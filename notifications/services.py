@@ -14,6 +14,7 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 
+from .context_processors import forget_unread
 from .models import EmailPreference, Notification, OptOut
 from .tasks import send_email
 from .tasks import site_host as site_host  # for UIDs elsewhere: one site name
@@ -188,12 +189,18 @@ def mark_read(*, notification: Notification) -> bool:
     ).update(read_at=now)
     if changed:
         notification.read_at = now
+        forget_unread([notification.recipient_id])
     return bool(changed)
 
 
 def mark_all_read(*, user) -> int:
     """Mark every unread notification of `user` read; returns how many."""
-    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+    changed = (
+        Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+    )
+    if changed:
+        forget_unread([user.pk])
+    return changed
 
 
 @transaction.atomic
