@@ -21,6 +21,7 @@ filled per request (`personalize`). The fragments' ETags are their keys.
 """
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from functools import cache as memoize
@@ -106,14 +107,25 @@ def bump_listing_on_commit(*args, **kwargs) -> None:
     transaction.on_commit(lambda: bump([]))
 
 
+def audience_key() -> tuple:
+    """What every cached fragment depends on besides its data: the language and
+    the time zone it is read in."""
+    return (translation.get_language(), timezone.get_current_timezone_name())
+
+
 def viewer_key(request) -> tuple:
-    """What a cached fragment may depend on besides its data: language, time zone
-    and whether the viewer is signed in (their own bits are placeholders)."""
+    """`audience_key` and whether the viewer is signed in (their own bits are
+    placeholders)."""
     return (
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
+        *audience_key(),
         bool(getattr(request, "user", None) and request.user.is_authenticated),
     )
+
+
+# The directory's follow boxes: one placeholder per doctor in a cached page,
+# replaced per viewer by the box of their follow state (doctors.views).
+FOLLOW = "\x00follow:{}\x00"
+FOLLOW_PATTERN = re.compile("\x00follow:([0-9]+)\x00")
 
 
 @memoize
