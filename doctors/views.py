@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -173,7 +174,7 @@ def _directory(
             cache.fingerprint(specialization) if specialization else None,
         )
 
-    return cache.anonymous_page(
+    response = cache.anonymous_page(
         request,
         DIRECTORY_TEMPLATES,
         parts,
@@ -181,6 +182,10 @@ def _directory(
         # A free-text search is not worth an entry each.
         cacheable=not request.GET.get("q"),
     )
+    # htmx pushes the results' address: the browser must not show the results
+    # fragment it got there as the page when Back (or a reload) comes to it.
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def _results_only(request: HttpRequest) -> bool:
