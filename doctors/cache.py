@@ -72,6 +72,16 @@ def listing_version() -> str:
     return versions([_LISTING])[_LISTING]
 
 
+def with_listing_version(keys: list[str]) -> tuple[str, dict]:
+    """The listing version and the values of `keys`, in one round trip. A value
+    stored with the version it was computed under (read before its queries) is
+    current while that version is."""
+    version_key = _VERSION.format(_LISTING)
+    found = cache.get_many([version_key, *keys])
+    version = found.pop(version_key, None) or listing_version()
+    return version, found
+
+
 def bump(doctor_ids: Iterable[int]) -> None:
     """New versions now: every versioned fragment of these doctors is left behind,
     and the directory's listing too."""

@@ -206,29 +206,45 @@ def _render_directory(
     (navbar, messages) is rendered for each request."""
     results_only = _results_only(request)
     cacheable = settings.FRAGMENT_CACHE and not request.GET.get("q")
-    key = None
-    entry = None
+    user = request.user
+    key = follows_key = version = None
+    entry = followed = None
     if cacheable:
+        # One round trip: the listing version, the directory stored under it,
+        # and (signed in) the viewer's follows stored under it (any follow or
+        # unfollow bumps the listing).
         key = cache.key_of(
             DIRECTORY_TEMPLATES,
             "directory",
             results_only,
             request.get_full_path(),
-            cache.listing_version(),
             cache.fingerprint(specialization) if specialization else None,
             cache.audience_key(),
         )
-        entry = django_cache.get(key)
+        follows_key = f"directory-follows:{user.pk}" if user.is_authenticated else ""
+        version, found = cache.with_listing_version(
+            [key, follows_key][: 1 + bool(follows_key)]
+        )
+        entry = found.get(key)
+        if entry is not None and entry["version"] != version:
+            entry = None
+        follows = found.get(follows_key)
+        if follows is not None and follows[0] == version:
+            followed = follows[1]
     now = timezone.now()
     context = {}
-    followed = None
     if entry is None:
         entry, context = _directory_entry(request, specialization, results_only, now)
+        entry["version"] = version
         seconds = entry["until"] - now.timestamp()
         if key is not None and seconds > 0:
             django_cache.set(key, entry, timeout=min(cache.TIMEOUT, int(seconds)))
-        if request.user.is_authenticated:
+        if user.is_authenticated and followed is None:
             followed = {d.pk for d in context["doctors"] if d.is_followed}
+    if user.is_authenticated and followed is None:
+        followed = _all_followed(user)
+        if followed is not None and follows_key:
+            django_cache.set(follows_key, (version, followed), timeout=cache.TIMEOUT)
     seconds = entry["until"] - now.timestamp()
     html = follow_overlay(entry["html"], entry["boxes"], request, followed)
     if "csrf_token" not in extra:  # else the whole page is kept, placeholders in
@@ -246,6 +262,21 @@ def _render_directory(
         **extra,
     }
     return render(request, "doctors/doctor_list.html", page_context), seconds
+
+
+# Whose follows are kept whole for the directory's overlay: nearly everyone's.
+MAX_KEPT_FOLLOWS = 1000
+
+
+def _all_followed(user) -> frozenset[int] | None:
+    """The ids of every doctor `user` follows, or None past MAX_KEPT_FOLLOWS (the
+    overlay then asks for the page's alone)."""
+    ids = list(
+        Follow.objects.filter(patient=user).values_list("doctor_id", flat=True)[
+            : MAX_KEPT_FOLLOWS + 1
+        ]
+    )
+    return frozenset(ids) if len(ids) <= MAX_KEPT_FOLLOWS else None
 
 
 def _directory_entry(

@@ -181,6 +181,10 @@ def test_signed_in_viewers_share_the_cached_directory_with_their_own_follow_stat
     with django_assert_max_num_queries(5) as queries:
         content = page(client)
     assert not any("doctors_doctorprofile" in q["sql"] for q in queries)
+    # Their follows are kept too, under the same listing version.
+    with django_assert_max_num_queries(4) as queries:
+        page(client)
+    assert not any("doctors_follow" in q["sql"] for q in queries)
     follow = reverse("doctors:follow", args=[doctors[0].slug])
     assert f'action="{follow}"' in content
     assert cache.FOLLOW.format(doctors[0].pk) not in content
