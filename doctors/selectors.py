@@ -9,6 +9,7 @@ from django.db.models import (
     Case,
     DateTimeField,
     F,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -98,12 +99,16 @@ def next_free_times(
     by_id = {doctor.pk: doctor for doctor in doctors}
     found: dict[int, list[tuple[int, datetime]]] = {pk: [] for pk in by_id}
     if by_id:
+        # `SlotQuerySet.offered` with each doctor's notice read from the page's
+        # row: joining the doctor table for it made PostgreSQL read all 10,000
+        # doctors (7 ms); this way each doctor is one range of the (doctor,
+        # starts_at) index.
+        ahead = Q()
+        for doctor in doctors:
+            ahead |= Q(doctor_id=doctor.pk, starts_at__gte=now + doctor.min_notice)
         rows = (
-            Slot.objects.offered(now)
-            .free(now)
-            # Redundant with the notice (never negative), but a bound the
-            # (doctor, starts_at) index can use.
-            .filter(doctor_id__in=list(by_id), starts_at__gte=now)
+            Slot.objects.free(now)
+            .filter(ahead, outside_schedule=False)
             .annotate(
                 place=Window(
                     RowNumber(),
