@@ -47,9 +47,12 @@ class _Viewer:
 
 
 def _follow_box(doctor: DoctorProfile, state: str) -> str:
-    viewer = _Viewer(doctor.user_id if state == "own" else None)
-    if state in ("following", "not following"):
-        viewer = _Viewer(0)  # signed in, not the doctor (no user has pk 0)
+    if state == "anonymous":
+        viewer = _Viewer(None)
+    elif state == "own":
+        viewer = _Viewer(doctor.user_id)
+    else:  # signed in, someone else (no user has pk 0)
+        viewer = _Viewer(0)
     doctor = copy.copy(doctor)  # the page's row keeps the viewer's own state
     doctor.is_followed = state == "following"
     context = {"doctor": doctor, "user": viewer, **cache.placeholder_context()}
@@ -155,6 +158,7 @@ DIRECTORY_TEMPLATES = (
     "doctors/_doctor_cards.html",
     "doctors/_filter_select.html",
     "doctors/_active_filters.html",
+    "doctors/_filter_count.html",
     "base.html",
     "includes/_navbar.html",
     *CARD_TEMPLATES,

@@ -227,17 +227,21 @@ def test_a_booking_and_its_cancellation_show_on_the_next_request(
     assert f'data-slot-id="{slot.pk}"' in directory(client)
 
 
-def test_a_hold_shows_on_the_next_request_of_others(client, doctor, patient):
+def test_a_hold_shows_on_the_next_request_of_others(client, doctor, patient, committed):
     slot = SlotFactory(doctor=doctor)
     client.force_login(UserFactory())
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
-    booking.hold(patient=patient, slot_id=slot.pk)
+    assert f'data-slot-id="{slot.pk}"' in directory(client)
+    with committed():
+        booking.hold(patient=patient, slot_id=slot.pk)
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' not in directory(client)
 
 
 def test_time_off_shows_on_the_next_request(client, doctor, committed):
     slot = SlotFactory(doctor=doctor)
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' in directory(client)
     with committed():
         schedule.add_time_off(
             doctor=doctor,
@@ -245,6 +249,7 @@ def test_time_off_shows_on_the_next_request(client, doctor, committed):
             ends_at=slot.ends_at + dt.timedelta(hours=1),
         )
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' not in directory(client)
 
 
 def test_a_profile_edit_shows_on_the_next_request(client, doctor, committed):
