@@ -86,17 +86,16 @@ _WORD = re.compile(r"\w+")
 
 
 def _vocabulary() -> list[str]:
-    """Every word a search can find (casefolded): specialization names, the
-    approved doctors' names, cities and clinics. One query each."""
-    words = set()
-    for name in Specialization.objects.values_list("name", flat=True):
-        words.update(_WORD.findall(name.casefold()))
+    """Every word a search can find (casefolded, letters only): specialization
+    names, the approved doctors' names, cities and clinics. Two queries."""
+    texts = list(Specialization.objects.values_list("name", flat=True))
     rows = DoctorProfile.objects.approved().values_list(
         "user__full_name", "city", "clinic_name"
     )
-    for row in rows:
-        words.update(_WORD.findall(" ".join(row).casefold()))
-    return sorted(words)
+    texts += [" ".join(row) for row in rows]
+    # Words only: numbers and codes are not misspelt, they are wrong.
+    words = {word for text in texts for word in _WORD.findall(text.casefold())}
+    return sorted(word for word in words if word.isalpha())
 
 
 def _choices() -> tuple[list, list, list]:
@@ -235,8 +234,10 @@ class DoctorFilter(django_filters.FilterSet):
         words, changed = [], False
         for word in query.split()[:MAX_QUERY_WORDS]:
             folded = word.casefold()
-            if len(folded) >= MIN_CORRECTED_LENGTH and not any(
-                folded in known for known in vocabulary
+            if (
+                len(folded) >= MIN_CORRECTED_LENGTH
+                and folded.isalpha()
+                and not any(folded in known for known in vocabulary)
             ):
                 match = difflib.get_close_matches(
                     folded, vocabulary, n=1, cutoff=CORRECTION_CUTOFF

@@ -267,6 +267,13 @@ def test_a_word_like_nothing_in_the_directory_still_finds_nothing(client, cardio
     assert "Showing results for" not in content
 
 
+def test_numbers_are_never_corrected(client):
+    DoctorProfileFactory(clinic_name="Practice 12345")
+    content = page(client, q="12346")
+    assert "No doctors match your search." in content
+    assert "Showing results for" not in content
+
+
 def test_a_new_specialty_is_corrected_to_at_once(
     client, cardiologist, fragment_cache, committed
 ):
