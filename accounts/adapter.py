@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from . import web
 from .client_ip import client_ip
 from .models import Role
 
@@ -14,6 +15,12 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.groups.add(Group.objects.get_or_create(name=Role.PATIENT)[0])
         return user
+
+    def get_login_redirect_url(self, request) -> str:
+        """Back to the page the visitor was asked to log in for (kept in their
+        session through sign-up and email confirmation), else the default. An
+        explicit `next` still wins (allauth asks here only without one)."""
+        return web.pop_after_login(request) or super().get_login_redirect_url(request)
 
     def get_client_ip(self, request) -> str:
         """allauth's limits count by the same address as every other limit."""
