@@ -132,10 +132,12 @@ def viewer_key(request) -> tuple:
     )
 
 
-# The directory's follow boxes: one placeholder per doctor in a cached page,
-# replaced per viewer by the box of their follow state (doctors.views).
+# The directory's per-viewer parts of a card: its follow box and its free times
+# (a hold form signed in, a link to pick the time signed out), one placeholder
+# each per doctor in a cached page, replaced per viewer (doctors.views).
 FOLLOW = "\x00follow:{}\x00"
-FOLLOW_PATTERN = re.compile("\x00follow:([0-9]+)\x00")
+TIMES = "\x00times:{}\x00"
+VIEWER_PATTERN = re.compile("\x00(follow|times):([0-9]+)\x00")
 
 
 @memoize

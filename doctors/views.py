@@ -31,7 +31,12 @@ from .models import DoctorProfile, Follow, Specialization
 
 # --- Directory (discovery) -------------------------------------------------------
 DOCTORS_PER_PAGE = 20
-CARD_TEMPLATES = ("doctors/_doctor_card.html", "includes/_avatar.html")
+CARD_TEMPLATES = (
+    "doctors/_doctor_card.html",
+    "doctors/_card_times.html",
+    "doctors/_card_time.html",
+    "includes/_avatar.html",
+)
 FOLLOW_TEMPLATES = ("doctors/_follow_button.html",)
 # The follow box of each kind of viewer a card is stored with (the doctor's own
 # box, "Your profile", is rendered for them alone).
@@ -109,10 +114,18 @@ def _card_renderer(doctor: DoctorProfile, times):
             "times": times.slots,
             "currency": settings.CLINIC_CURRENCY,
             "follow_box": mark_safe(cache.FOLLOW.format(doctor.pk)),
+            "times_box": mark_safe(cache.TIMES.format(doctor.pk)),
             **cache.placeholder_context(),
         }
         card = render_to_string("doctors/_doctor_card.html", context)
         boxes = {state: _follow_box(doctor, state) for state in FOLLOW_STATES}
+        for signed_in in (True, False):
+            # The doctor's page's targets: a hold signed in, the pick page
+            # (log in or sign up, then back to the time) signed out.
+            boxes[("times", signed_in)] = render_to_string(
+                "doctors/_card_times.html",
+                {**context, "signed_in": signed_in},
+            )
         boxes["user_id"] = doctor.user_id
         return card, boxes
 
@@ -122,8 +135,9 @@ def _card_renderer(doctor: DoctorProfile, times):
 def follow_overlay(
     html: str, boxes: dict[int, dict], request: HttpRequest, followed=None
 ) -> str:
-    """The cached page with each doctor's follow box for this viewer: `followed`
-    (the ids they follow, if known), else one query for those on the page."""
+    """The cached page with each card's parts for this viewer: the follow box of
+    their state (`followed`: the ids they follow, if known, else one query for
+    those on the page) and the free times as their kind of viewer books them."""
     user = request.user
     if not boxes:
         return html
@@ -141,15 +155,17 @@ def follow_overlay(
         }
 
     def box(match) -> str:
-        pk = int(match.group(1))
+        part, pk = match.group(1), int(match.group(2))
         entry = boxes[pk]
+        if part == "times":
+            return entry[("times", user.is_authenticated)]
         if user.is_authenticated and entry["user_id"] == user.pk:
             # Their own card: rare enough to render for them alone.
             doctor = DoctorProfile.objects.select_related("user").get(pk=pk)
             return _follow_box(doctor, "own")
         return entry[states[pk]]
 
-    return cache.FOLLOW_PATTERN.sub(box, html)
+    return cache.VIEWER_PATTERN.sub(box, html)
 
 
 DIRECTORY_TEMPLATES = (

@@ -66,8 +66,16 @@ def test_card_shows_initials_fee_rating_and_the_next_three_times(client):
     assert "75.50 EUR per visit" in content
     assert "4.5 · 8 reviews" in content
     assert offered(content) == [slot.pk for slot in slots[:3]]
+    # As on the doctor's page: signed out, a link to pick the time (log in or
+    # sign up, then back to it); signed in, a button that holds it.
+    pick = reverse("appointments:pick", args=[slots[0].pk])
     hold = reverse("appointments:hold", args=[slots[0].pk])
+    assert f'href="{pick}" data-slot-id="{slots[0].pk}"' in content
+    assert hold not in content
+    client.force_login(UserFactory())
+    content = page(client)
     assert f'<form method="post" action="{hold}">' in content
+    assert pick not in content
 
 
 def test_card_times_skip_booked_held_too_soon_and_beyond_the_horizon(client):
