@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from doctors import cache as doctor_cache
 from doctors.models import Specialization
 
+HOME_SPECIALIZATIONS = 12
 HOME_TEMPLATES = ("home.html", "base.html", "includes/_navbar.html")
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,13 @@ def home(request: HttpRequest) -> HttpResponse:
     directory's listing version) and the year in the footer stay the same."""
 
     def render_home(extra: dict) -> HttpResponse:
-        specializations = Specialization.objects.order_by("name")[:12]
-        context = {"specializations": specializations, **extra}
+        # The first few, and a link to all of them (/specializations/).
+        specializations = list(Specialization.objects.order_by("name"))
+        context = {
+            "specializations": specializations[:HOME_SPECIALIZATIONS],
+            "specialization_count": len(specializations),
+            **extra,
+        }
         return render(request, "home.html", context)
 
     parts = (doctor_cache.listing_version(), timezone.now().year)
