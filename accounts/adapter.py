@@ -1,4 +1,8 @@
+from urllib.parse import urlencode
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import get_next_redirect_url
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -14,6 +18,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.groups.add(Group.objects.get_or_create(name=Role.PATIENT)[0])
         return user
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's emails say the clinic's name (CLINIC_NAME), not the host
+        they were asked from ("Hello from 127.0.0.1:8000!")."""
+        context = {**context, "clinic_name": settings.CLINIC_NAME}
+        return super().render_mail(template_prefix, email, context, headers=headers)
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """The confirmation link carries the `next` the sign-up was given (a
+        doctor's time picked before signing up), so confirming leads back there."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        following = get_next_redirect_url(request) if request is not None else None
+        return f"{url}?{urlencode({'next': following})}" if following else url
 
     def get_client_ip(self, request) -> str:
         """allauth's limits count by the same address as every other limit."""
