@@ -1,7 +1,6 @@
 """Fixtures shared by every app's tests, and the test-speed settings."""
 
 import os
-import re
 from pathlib import Path
 
 import pytest

@@ -26,7 +26,6 @@ class SignupForm(forms.Form):
     # answer); UTC without JavaScript. Changed later on the profile page.
     timezone = forms.CharField(
         required=False,
-        max_length=63,
         widget=forms.HiddenInput(attrs={"data-detect-timezone": ""}),
     )
 

@@ -8,6 +8,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import (
@@ -16,7 +17,6 @@ from django.db import (
     connection,
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
