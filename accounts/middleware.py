@@ -1,4 +1,5 @@
 import zoneinfo
+from urllib.parse import unquote
 
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ ZONE_COOKIE = "timezone"
 
 def visitor_zone(request) -> str:
     """The zone a visitor's browser reported (its listed name), else UTC."""
-    return detected_zone(request.COOKIES.get(ZONE_COOKIE))
+    return detected_zone(unquote(request.COOKIES.get(ZONE_COOKIE, "")))
 
 
 class UserTimezoneMiddleware:

@@ -130,6 +130,11 @@ def test_a_visitors_unknown_zone_is_utc(client, cookie):
     assert "Times shown in UTC" in client.get(reverse("home")).content.decode()
 
 
+def test_a_visitors_escaped_cookie_is_read(client):
+    client.cookies[ZONE_COOKIE] = "America%2FNew_York"
+    assert "Times shown in America/New_York" in client.get("/").content.decode()
+
+
 def test_a_visitors_alias_reads_as_its_listed_zone(client):
     client.cookies[ZONE_COOKIE] = "Asia/Calcutta"
     assert "Times shown in Asia/Kolkata" in client.get(reverse("home")).content.decode()

@@ -16,7 +16,9 @@
 
   // Visitors: a cookie the server reads on the next request (accounts.middleware).
   const body = document.body;
-  const cookie = "timezone=" + encodeURIComponent(zone);
+  // Zone names are cookie-safe (letters, digits, "/", "_", "-", "+").
+  if (!/^[A-Za-z0-9\/_+-]+$/.test(zone)) return;
+  const cookie = "timezone=" + zone;
   const had = document.cookie.split("; ").includes(cookie);
   if (!had) {
     document.cookie = cookie + "; path=/; max-age=31536000; SameSite=Lax";
