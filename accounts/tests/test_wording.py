@@ -111,3 +111,21 @@ def test_the_password_reset_email_carries_the_clinics_name(client, patient, mail
     assert email.subject.startswith("[Clinic] ")
     assert email.body.startswith("Hello from Clinic,")
     assert "127.0.0.1" not in email.body and "testserver!" not in email.body
+
+
+def test_the_already_have_an_account_email_is_in_the_clinics_words(
+    client, patient, mailoutbox
+):
+    client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Someone",
+            "email": patient.email,
+            "password1": DEFAULT_PASSWORD,
+            "password2": DEFAULT_PASSWORD,
+        },
+    )
+    [email] = mailoutbox
+    assert email.subject == "[Clinic] You already have an account"
+    assert "tried to sign up at Clinic with this email address" in email.body
+    assert not ALLAUTH_WORDS.search(email.body.replace("Hello from Clinic", ""))
