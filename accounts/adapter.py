@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from . import web
 from .client_ip import client_ip
 from .models import Role
 
@@ -18,6 +19,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.groups.add(Group.objects.get_or_create(name=Role.PATIENT)[0])
         return user
+
+    def get_login_redirect_url(self, request) -> str:
+        """Back to the page the visitor was asked to log in for (kept in their
+        session through sign-up and email confirmation), else the default (each
+        role's start page, clinic.views.landing). An explicit `next` still wins
+        (allauth asks here only without one)."""
+        return web.pop_after_login(request) or super().get_login_redirect_url(request)
 
     def render_mail(self, template_prefix, email, context, headers=None):
         """allauth's emails say the clinic's name (CLINIC_NAME), not the host

@@ -73,3 +73,51 @@ def refuse(
     else:
         messages.error(request, error.message)
     return error.status
+
+
+# --- Where to go after logging in, kept across sign-up and email confirmation -----
+
+# Sign-up with mandatory email confirmation ends on the log-in page reached from a
+# link in an email, where no `next` survives: the page a visitor was asked to log
+# in for is kept in their session instead (login keeps the session's data).
+AFTER_LOGIN = "after_login"
+AFTER_LOGIN_LIFETIME = dt.timedelta(hours=1)
+
+
+def remember_after_login(request: HttpRequest, url: str, label: str) -> None:
+    """Go to `url` (a path on this site) after the visitor's next log-in, within
+    AFTER_LOGIN_LIFETIME; `label` says what for on the log-in and sign-up pages
+    ("Book Dr Ada Lee, Tue 3 Dec 09:30")."""
+    until = dt.datetime.now(dt.UTC) + AFTER_LOGIN_LIFETIME
+    request.session[AFTER_LOGIN] = {
+        "url": url,
+        "label": label,
+        "until": until.isoformat(),
+    }
+
+
+def after_login(request: HttpRequest) -> dict | None:
+    """What `remember_after_login` kept, unless it is too old."""
+    kept = request.session.get(AFTER_LOGIN)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        until = dt.datetime.fromisoformat(kept["until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    url = str(kept.get("url", ""))
+    # A path on this site only ("//host" would be another site).
+    if until <= dt.datetime.now(dt.UTC) or not url.startswith("/") or "//" in url:
+        return None
+    return kept
+
+
+def forget_after_login(request: HttpRequest) -> None:
+    request.session.pop(AFTER_LOGIN, None)
+
+
+def pop_after_login(request: HttpRequest) -> str | None:
+    """The kept page's URL (now forgotten), or None."""
+    kept = after_login(request)
+    forget_after_login(request)
+    return kept["url"] if kept else None

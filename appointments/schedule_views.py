@@ -439,7 +439,11 @@ def schedule_week(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
     return render(request, template, context)
 
 
-PICKER_TEMPLATES = ("appointments/_slot_picker.html",)
+PICKER_TEMPLATES = (
+    "appointments/_slot_picker.html",
+    "appointments/_slot_day.html",
+    "appointments/_slot_name.html",
+)
 PICKER_PAGE_TEMPLATES = (
     *PICKER_TEMPLATES,
     "appointments/doctor_slots.html",
@@ -452,7 +456,8 @@ PICKER_PAGE_TEMPLATES = (
 @require_GET
 def doctor_slots(request: HttpRequest, slug: str) -> HttpResponse:
     """The public slot picker: a doctor's free times by day for a week, in the
-    viewer's zone. The whole page without JavaScript, the fragment for htmx.
+    practice's zone with the viewer's beside where it differs (the key carries
+    both). The whole page without JavaScript, the fragment for htmx.
 
     For visitors (the same for all of them) from the cache without a query,
     under the directory's listing version (a slot change moves it) and only
@@ -478,14 +483,20 @@ def _doctor_slots(
         slug=slug,
     )
     version = fragments.version(doctor.pk)
-    zone = timezone.get_current_timezone()
+    # The practice's clock, the viewer's beside it where it reads otherwise.
+    zone, viewer_zone = doctor.zone, timezone.get_current_timezone()
     try:
         day = date_param(request, "week")
     except ValueError:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), 0
     now = timezone.now()
     picker = selectors.free_slots_by_day(
-        doctor=doctor, first_day=day, zone=zone, now=now, viewer=request.user
+        doctor=doctor,
+        first_day=day,
+        zone=zone,
+        now=now,
+        viewer=request.user,
+        viewer_zone=viewer_zone,
     )
     seconds = 0.0
     if not request.user.is_authenticated:
@@ -493,7 +504,12 @@ def _doctor_slots(
             doctor=doctor, picker=picker, zone=zone, now=now
         )
         seconds = (until - now).total_seconds()
-    context = {"doctor": doctor, "picker": picker, "zone_name": str(zone)}
+    context = {
+        "doctor": doctor,
+        "picker": picker,
+        "zone_name": str(zone),
+        "viewer_zone_name": str(viewer_zone),
+    }
     key = fragments.key_of(
         PICKER_TEMPLATES,
         doctor.pk,
@@ -502,6 +518,7 @@ def _doctor_slots(
         doctor.user.full_name,
         repr(picker),  # every day, slot and reason the viewer may not book it
         str(zone),
+        str(viewer_zone),
         fragments.viewer_key(request),
     )
     if is_fragment and fragments.not_modified(request, key):

@@ -351,10 +351,12 @@ def doctor_week(
 @dataclass
 class FreeSlot:
     pk: int
-    starts_at: dt.datetime  # in the viewer's zone
+    starts_at: dt.datetime  # in the picker's zone
     ends_at: dt.datetime
     # Why this viewer may not book it (their other visits), shown before the click.
     unavailable: str = ""
+    # The same moment in the viewer's zone, when its clock reads otherwise.
+    viewer_starts_at: dt.datetime | None = None
 
     # Formatted once here: a week can hold a hundred slots, and template date
     # filters on each were most of the picker's rendering time.
@@ -365,6 +367,17 @@ class FreeSlot:
     @property
     def iso(self) -> str:
         return self.starts_at.isoformat()
+
+    @property
+    def viewer_label(self) -> str:
+        """The viewer's clock time ("08:30"; "Sun 23:30" on another day), "" when
+        it reads the same."""
+        when = self.viewer_starts_at
+        if when is None:
+            return ""
+        if when.date() != self.starts_at.date():
+            return dateformat.format(when, "D H:i")
+        return when.strftime("%H:%M")
 
 
 @dataclass
@@ -399,6 +412,15 @@ class SlotPicker:
     @property
     def has_unavailable(self) -> bool:
         return any(slot.unavailable for day in self.days for slot in day.slots)
+
+    @property
+    def free_days(self) -> list[PickerDay]:
+        """The days that have free times: no empty day before the first time."""
+        return [day for day in self.days if day.slots]
+
+    @property
+    def shows_viewer_time(self) -> bool:
+        return any(slot.viewer_starts_at for day in self.days for slot in day.slots)
 
 
 def mark_unbookable(
@@ -447,9 +469,12 @@ def free_slots_by_day(
     zone: ZoneInfo,
     now: dt.datetime,
     viewer: User | None = None,
+    viewer_zone: ZoneInfo | None = None,
 ) -> SlotPicker:
     """The doctor's bookable slots for 7 days from `first_day` (default and
-    earliest: today), grouped by day in the viewer's `zone`. Past slots, slots
+    earliest: today), grouped by day in `zone` (the practice's on the doctor's
+    page); with `viewer_zone`, each time also in that zone where its clock reads
+    otherwise. Past slots, slots
     inside the minimum notice, beyond the horizon, held by someone or booked are
     left out (`Slot.objects.bookable`); those `viewer` may not book because of
     their other visits are marked with the reason (`mark_unbookable`). When the
@@ -471,7 +496,12 @@ def free_slots_by_day(
     )
     for pk, starts_at, ends_at in rows:
         local = starts_at.astimezone(zone)
-        days[local.date()].slots.append(FreeSlot(pk, local, ends_at.astimezone(zone)))
+        free = FreeSlot(pk, local, ends_at.astimezone(zone))
+        if viewer_zone is not None:
+            theirs = starts_at.astimezone(viewer_zone)
+            if theirs.replace(tzinfo=None) != local.replace(tzinfo=None):
+                free.viewer_starts_at = theirs
+        days[local.date()].slots.append(free)
     next_free = None
     if not any(day.slots for day in days.values()):
         next_free = (

@@ -44,6 +44,8 @@ urlpatterns: list = [
         name="doctor_slots",
     ),
     # Booking and the appointment lifecycle.
+    path("slots/<int:slot_id>/pick/", views.pick, name="pick"),
+    path("slots/resume/", views.resume, name="resume"),
     path("slots/<int:slot_id>/hold/", views.hold, name="hold"),
     path("slots/<int:slot_id>/book/", views.confirm, name="confirm"),
     path("slots/<int:slot_id>/release/", views.release, name="release"),

@@ -3,15 +3,16 @@
 import datetime as dt
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,8 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import limits
 from accounts.web import (
     date_param,
+    forget_after_login,
     redirect_after_post,
     refuse,
+    remember_after_login,
     safe_next,
     template_for,
 )
@@ -83,6 +86,117 @@ def _refused_page(
 
 # --- Booking -------------------------------------------------------------------------
 
+# The time a signed-out visitor tapped, held for them once they have logged in
+# (after signing up and confirming their email, if they had no account).
+PENDING_PICK = "pending_pick"
+
+
+def when_label(moment: dt.datetime, zone, viewer_zone=None) -> str:
+    """ "Thu 8 Jan 2026, 09:00" at the practice, with the viewer's clock beside it
+    where it reads otherwise: "Thu 8 Jan 2026, 09:00 (08:00 your time)"."""
+    local = moment.astimezone(zone)
+    text = dateformat.format(local, "D j M Y, H:i")
+    if viewer_zone is not None:
+        theirs = moment.astimezone(viewer_zone)
+        if theirs.replace(tzinfo=None) != local.replace(tzinfo=None):
+            same_day = theirs.date() == local.date()
+            theirs_text = dateformat.format(theirs, "H:i" if same_day else "D j M, H:i")
+            text += " " + _("(%(time)s your time)") % {"time": theirs_text}
+    return text
+
+
+def _slot_facts(slot: Slot) -> dict:
+    """What the pick and confirmation pages show of a slot: when (at the practice
+    and for the viewer), how long, the fee."""
+    doctor = slot.doctor
+    return {
+        "slot": slot,
+        "doctor": doctor,
+        "when": when_label(
+            slot.starts_at, doctor.zone, timezone.get_current_timezone()
+        ),
+        "zone_name": str(doctor.zone),
+        "minutes": int((slot.ends_at - slot.starts_at).total_seconds() // 60),
+        "currency": settings.CLINIC_CURRENCY,
+    }
+
+
+def _times_url(doctor: DoctorProfile) -> str:
+    return doctor.get_absolute_url() + "#times"
+
+
+@require_http_methods(["GET"])
+def pick(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """A time tapped on a doctor's page. Signed out: "Log in or sign up to book
+    Dr X at 09:00", and the time is kept in the session, to be held for them once
+    logged in (`resume`). Signed in: a button to hold it. A time no longer free
+    sends back to the doctor's times with a message."""
+    slot = get_object_or_404(
+        Slot.objects.filter(
+            doctor__status=DoctorProfile.Status.APPROVED
+        ).select_related("doctor__user", "doctor__specialization"),
+        pk=slot_id,
+    )
+    facts = _slot_facts(slot)
+    if not Slot.objects.bookable(timezone.now()).filter(pk=slot.pk).exists():
+        messages.warning(request, _("That time was just taken. Please pick another."))
+        return HttpResponseRedirect(_times_url(slot.doctor))
+    resume_url = reverse("appointments:resume")
+    if not request.user.is_authenticated:
+        request.session[PENDING_PICK] = slot.pk
+        remember_after_login(
+            request,
+            resume_url,
+            _("Book %(doctor)s, %(when)s")
+            % {"doctor": slot.doctor.display_name, "when": facts["when"]},
+        )
+    context = {
+        **facts,
+        "resume_url": resume_url,
+        "hold_minutes": int(services.HOLD_DURATION.total_seconds() // 60),
+        "breadcrumbs": [
+            (_("Doctors"), reverse("doctors:list")),
+            (slot.doctor.display_name, slot.doctor.get_absolute_url()),
+            (_("Book"), ""),
+        ],
+    }
+    return render(request, "appointments/slot_pick.html", context)
+
+
+@login_required
+def resume(request: HttpRequest) -> HttpResponse:
+    """Back from logging in (or signing up): hold the time the visitor picked
+    before (`pick`, kept in their own session, so no link can hold a time for
+    anyone) and go to its confirmation; a time taken meanwhile goes back to the
+    doctor's times with a message."""
+    slot_id = request.session.pop(PENDING_PICK, None)
+    forget_after_login(request)
+    slot = (
+        Slot.objects.select_related("doctor__user").filter(pk=slot_id).first()
+        if isinstance(slot_id, int)
+        else None
+    )
+    if slot is None:
+        messages.info(request, _("Pick a time with a doctor to book it."))
+        return HttpResponseRedirect(reverse("doctors:list"))
+    try:
+        services.hold(patient=request.user, slot_id=slot.pk)
+    except services.BookingError as error:
+        if error.status == HTTPStatus.CONFLICT:
+            text = _(
+                "The time you picked, %(when)s, was taken meanwhile. "
+                "Please pick another."
+            ) % {
+                "when": when_label(
+                    slot.starts_at, slot.doctor.zone, timezone.get_current_timezone()
+                )
+            }
+        else:
+            text = error.message
+        messages.warning(request, text)
+        return HttpResponseRedirect(_times_url(slot.doctor))
+    return HttpResponseRedirect(reverse("appointments:confirm", args=[slot.pk]))
+
 
 @login_required
 @require_POST
@@ -135,16 +249,20 @@ def confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
             return redirect_after_post(request, reverse("appointments:list"))
     elif request.method == "POST":
         status = HTTPStatus.BAD_REQUEST
-    elif slot.is_booked or slot.is_held_by_other(request.user, now):
-        error = services.SlotUnavailable() if slot.is_booked else services.SlotHeld()
-        return _refused_page(request, slot, error)
+    elif slot.is_held_by_other(request.user, now):
+        # Someone else's hold is theirs: nothing here says it exists.
+        raise Http404
+    elif slot.is_booked:
+        return _refused_page(request, slot, services.SlotUnavailable())
     held = slot.held_by_id == request.user.pk and slot.held_until
+    held_until = slot.held_until if held and slot.held_until > now else None
     context = {
-        "slot": slot,
-        "doctor": slot.doctor,
+        **_slot_facts(slot),
         "form": form,
-        "held_until": slot.held_until if held and slot.held_until > now else None,
+        "held_until": held_until,
+        "seconds_left": int((held_until - now).total_seconds()) if held_until else 0,
         "hold_expired": bool(held and slot.held_until <= now),
+        "times_url": _times_url(slot.doctor),
         "breadcrumbs": [
             (_("Doctors"), reverse("doctors:list")),
             (slot.doctor.display_name, slot.doctor.get_absolute_url()),

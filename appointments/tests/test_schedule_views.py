@@ -455,23 +455,34 @@ def test_the_slot_picker_shows_only_bookable_times(client):
     assert times == ["11:00", "15:00"]
 
 
-def test_the_slot_picker_uses_the_viewers_zone(client, patient):
+def test_the_slot_picker_reads_in_the_practices_zone_with_the_viewers_beside(
+    client, patient
+):
     doctor = DoctorProfileFactory(timezone="Europe/Berlin")
     SlotFactory(
         doctor=doctor,
         starts_at=dt.datetime(2026, 1, 8, 9, tzinfo=UTC),
         ends_at=dt.datetime(2026, 1, 8, 9, 30, tzinfo=UTC),
     )
+    # A visitor (UTC): Berlin's 10:00, their 09:00 beside it.
     anonymous = client.get(slots_url(doctor)).text
-    assert "Times shown in UTC" in anonymous and ">09:00</time>" in anonymous
+    assert "Times shown in Europe/Berlin, the practice's time." in anonymous
+    assert "Yours (UTC) in brackets." in anonymous
+    assert '>10:00</time><span class="slot-viewer-time">(09:00)</span>' in anonymous
+    assert "Book Thursday 8 January, 10:00 (09:00 your time), with" in anonymous
     patient.timezone = "America/New_York"
     patient.save()
     client.force_login(patient)
     text = client.get(slots_url(doctor)).text
-    assert "Times shown in America/New_York" in text
-    assert ">04:00</time>" in text
-    assert "Thursday 8 January, with Dr Ada" not in text  # the doctor is not Ada
+    assert '>10:00</time><span class="slot-viewer-time">(04:00)</span>' in text
+    assert "Yours (America/New_York) in brackets." in text
     assert "Thu 8 Jan" in text
+    # A viewer whose clock reads the same sees the practice's time alone.
+    patient.timezone = "Europe/Paris"
+    patient.save()
+    text = client.get(slots_url(doctor)).text
+    assert ">10:00</time></button>" in text
+    assert "slot-viewer-time" not in text and "in brackets" not in text
 
 
 def test_the_picker_pages_by_week_and_never_into_the_past(client, doctor):

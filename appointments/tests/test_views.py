@@ -129,8 +129,10 @@ def test_picking_a_time_holds_it_and_opens_the_confirmation(patient_client, pati
     slot.refresh_from_db()
     assert slot.held_by == patient
     page = patient_client.get(response.url)
-    until = timezone.localtime(slot.held_until).strftime("%H:%M")
-    assert f"held for you until {until}" in page.content.decode()
+    until = timezone.localtime(slot.held_until)
+    assert (
+        f'held for you until <time datetime="{until.isoformat()}">{until:%H:%M}</time>'
+    ) in page.content.decode()
     assert "Dr Ada Lee" in page.content.decode()
     assert page.context["form"].fields["reason"].min_length == 10
 
@@ -554,14 +556,16 @@ def test_slot_picker_offers_booking_buttons_to_signed_in_users(client, patient):
     slot = free_slot(doctor, hours=50)
     url = reverse("appointments:doctor_slots", args=[doctor.slug])
     anonymous = client.get(url).content.decode()
-    assert "Log in to book" in anonymous
+    name = timezone.localtime(slot.starts_at).strftime("%A %-d %B, %H:%M")
+    # A visitor's time is a link to "log in or sign up to book it".
+    assert f'href="{reverse("appointments:pick", args=[slot.pk])}"' in anonymous
+    assert f'aria-label="Book {name}, with Dr Ada Lee"' in anonymous
     assert reverse("appointments:hold", args=[slot.pk]) not in anonymous
     client.force_login(patient)
     html = client.get(url).content.decode()
     assert f'action="{reverse("appointments:hold", args=[slot.pk])}"' in html
-    name = timezone.localtime(slot.starts_at).strftime("%A %-d %B, %H:%M")
     assert f'aria-label="Book {name}, with Dr Ada Lee"' in html
-    assert "Log in to book" not in html
+    assert reverse("appointments:pick", args=[slot.pk]) not in html
 
 
 @pytest.mark.parametrize(
