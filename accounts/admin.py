@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .forms import delete_files_on_commit, replace_avatar
@@ -58,6 +60,12 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     ordering = ("email",)
+    # Plain multiple choice, not Django's two-box picker (its tooltips fail
+    # axe-core's aria-prohibited-attr); groups as checkboxes.
+    filter_horizontal = ()
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     list_display = ("email", "full_name", "is_active", "is_staff", "date_joined")
     list_filter = ("groups", "is_staff", "is_superuser", "is_active")
     search_fields = ("email", "full_name", "phone")

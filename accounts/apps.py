@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("Accounts")
+    verbose_name = _("People")  # the admin's breadcrumbs; allauth's app is "Accounts"
     default = True
 
     def ready(self) -> None:

@@ -64,6 +64,8 @@ class AppointmentAdmin(AccessLoggedAdmin, admin.ModelAdmin):  # staff views logg
         "cancelled_by",
         "cancellation_reason",
         "reminder_sent_at",
+        "time_set_at",
+        "attendance_confirmed_at",
         "created_at",
         "updated_at",
     )

@@ -5,11 +5,13 @@ regenerates the doctor's slots, as the doctor's own pages do."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_site import LabelledDateTimesAdmin, clock_widget
 from accounts.errors import Refusal
 
 from . import rules, schedule, selectors, services
@@ -23,7 +25,7 @@ from .models import (
 from .schedule_forms import TimeOffForm, date_overlap_error, overlap_error
 
 
-class RegenerateOnChange(admin.ModelAdmin):
+class RegenerateOnChange(LabelledDateTimesAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         schedule.regenerate_slots(doctor=obj.doctor)
@@ -183,6 +185,11 @@ class DateOverrideWindowInline(admin.TabularInline):
     formset = DateOverrideWindowFormSet
     extra = 1
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TimeField):
+            kwargs.setdefault("widget", clock_widget())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(DateOverride)
 class DateOverrideAdmin(RegenerateOnChange):
@@ -235,6 +242,7 @@ class SlotAdmin(admin.ModelAdmin):
         "is_booked",
         "held_by",
         "held_until",
+        "freed_at",
         "outside_schedule",
     )
     actions = ["regenerate_doctors"]

@@ -2,6 +2,7 @@
 time off. All times are the doctor's own wall-clock times, in their time zone."""
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -15,10 +16,42 @@ from .forms import REASON_MAX
 from .models import Weekday
 from .schedule import Window, overlapping
 
-TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_WINDOWS = 50
 MAX_TIME_OFF = dt.timedelta(days=366)
+
+
+class ClockInput(forms.TimeInput):
+    """A 24-hour time typed as HH:MM. Not `<input type=time>`: Chromium shows that
+    in AM/PM for an en-US browser whatever the page says, while the app writes
+    every time (and every error about one) as 14:00."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={
+                "inputmode": "numeric",
+                "pattern": r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]",
+                "placeholder": "09:00",
+                "autocomplete": "off",
+                "size": "5",
+                **(attrs or {}),
+            },
+            format="%H:%M",
+        )
+
+
+class ClockTimeField(forms.TimeField):
+    """A wall-clock time in 24-hour notation: 14:00 (also 14.00 or 1400, for phone
+    keypads without a colon). Anything else is refused with the expected form and
+    stays in the field as typed."""
+
+    widget = ClockInput
+    input_formats = ["%H:%M", "%H:%M:%S", "%H.%M", "%H%M"]
+    default_error_messages = {
+        "invalid": _("Enter a time as HH:MM, e.g. 09:30."),
+    }
 
 
 class MarkInvalidMixin:
@@ -45,17 +78,11 @@ class WindowForm(MarkInvalidMixin, forms.Form):
         coerce=int,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    start_time = forms.TimeField(
-        label=_("From"),
-        widget=forms.TimeInput(
-            attrs={"type": "time", "class": "form-control"}, format="%H:%M"
-        ),
+    start_time = ClockTimeField(
+        label=_("From"), widget=ClockInput(attrs={"class": "form-control"})
     )
-    end_time = forms.TimeField(
-        label=_("Until"),
-        widget=forms.TimeInput(
-            attrs={"type": "time", "class": "form-control"}, format="%H:%M"
-        ),
+    end_time = ClockTimeField(
+        label=_("Until"), widget=ClockInput(attrs={"class": "form-control"})
     )
 
     def clean(self):
@@ -138,10 +165,216 @@ WindowFormSet = forms.formset_factory(
 )
 
 
-def window_initial(doctor: DoctorProfile) -> list[dict]:
+# --- The availability page's week: a switch per weekday and its time ranges ---------
+
+
+class WeekWindowForm(WindowForm):
+    """One time range in the week editor: the API's window form (same checks), its
+    day carried by the row it sits in. A range with both times empty is skipped,
+    and so is every range of a day switched off (its typed times stay on the page
+    in case the day is switched back on)."""
+
+    def __init__(self, *args, closed_days=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weekday"].widget = forms.HiddenInput()
+        self.closed_days = closed_days
+
+    def has_changed(self) -> bool:
+        if self.day in self.closed_days:
+            return False
+        return any(self[name].value() for name in ("start_time", "end_time"))
+
+    @property
+    def day(self) -> int | None:
+        try:
+            return int(self["weekday"].value())
+        except (TypeError, ValueError):
+            return None
+
+
+WeekWindowFormSet = forms.formset_factory(
+    WeekWindowForm,
+    formset=BaseWindowFormSet,
+    extra=0,
+    max_num=MAX_WINDOWS,
+    validate_max=True,
+    # Spare rows and the rows of days switched off come on top of the windows.
+    absolute_max=MAX_WINDOWS * 2,
+)
+
+PREFIX = "windows"
+WEEKDAYS = [int(day) for day in Weekday.values]
+
+
+def _open_field(day: int) -> str:
+    return f"open_{day}"
+
+
+class WeekDaysForm(forms.Form):
+    """The on/off switch of each weekday."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, label in Weekday.choices:
+            self.fields[_open_field(day)] = forms.BooleanField(
+                label=_("Open on %(day)s") % {"day": label},
+                required=False,
+                widget=forms.CheckboxInput(
+                    attrs={"class": "form-check-input day-switch", "role": "switch"}
+                ),
+            )
+
+
+@dataclass
+class Row:
+    weekday: int
+    start: str = ""
+    end: str = ""
+    index: int | None = None  # its place in the posted page
+
+
+class WeekEditor:
+    """The week as the page shows it: which days are open and their ranges, in
+    order of the day. Bound to the posted page (`from_post`) or the saved windows
+    (`from_windows`); `forms()` gives the switches and the ranges as the windows
+    formset, which validates them as the API's windows are validated."""
+
+    def __init__(self, open_days: set[int], rows: list[Row], raw=None):
+        self.open_days = set(open_days)
+        self.rows = rows
+        self.raw = raw  # the posted data, when its management form is unusable
+
+    @classmethod
+    def from_windows(cls, windows) -> "WeekEditor":
+        rows = [
+            Row(w.weekday, w.start_time.strftime("%H:%M"), w.end_time.strftime("%H:%M"))
+            for w in windows
+        ]
+        return cls({row.weekday for row in rows}, rows)
+
+    @classmethod
+    def from_post(cls, data) -> "WeekEditor":
+        open_days = {day for day in WEEKDAYS if data.get(_open_field(day))}
+        try:
+            total = int(data.get(f"{PREFIX}-TOTAL_FORMS", ""))
+        except ValueError:
+            return cls(open_days, [], raw=data)
+        rows = []
+        for index in range(min(max(total, 0), WeekWindowFormSet.absolute_max)):
+            try:
+                day = int(data.get(f"{PREFIX}-{index}-weekday", ""))
+            except ValueError:
+                continue
+            if day not in WEEKDAYS:
+                continue
+            rows.append(
+                Row(
+                    day,
+                    data.get(f"{PREFIX}-{index}-start_time", "").strip(),
+                    data.get(f"{PREFIX}-{index}-end_time", "").strip(),
+                    index,
+                )
+            )
+        editor = cls(open_days, rows)
+        editor.action = editor._apply(data)
+        return editor
+
+    action = None
+
+    def _apply(self, data) -> str | None:
+        """The page's buttons without JavaScript: add a range to a day, remove one,
+        copy a day's ranges to the other open days. Returns the button used."""
+        if "add" in data:
+            day = _day(data["add"])
+            if day is not None:
+                self.open_days.add(day)
+                self.rows.append(Row(day))
+            return "add"
+        if "remove" in data:
+            self.rows = [row for row in self.rows if str(row.index) != data["remove"]]
+            return "remove"
+        if "copy" in data:
+            day = _day(data["copy"])
+            if day is not None:
+                self.copy_to_open_days(day)
+            return "copy"
+        return None
+
+    def copy_to_open_days(self, day: int) -> None:
+        """The ranges of `day` replace those of every other open day."""
+        ranges = [(r.start, r.end) for r in self.rows if r.weekday == day]
+        ranges = [(start, end) for start, end in ranges if start or end]
+        targets = self.open_days - {day}
+        self.rows = [row for row in self.rows if row.weekday not in targets]
+        self.rows += [Row(d, start, end) for d in targets for start, end in ranges]
+
+    def data(self) -> dict:
+        """The rows in day order, each open day with at least one (empty) range."""
+        rows = sorted(self.rows, key=lambda row: row.weekday)
+        for day in WEEKDAYS:
+            if not any(row.weekday == day for row in rows):
+                rows.append(Row(day))
+        rows.sort(key=lambda row: row.weekday)
+        data = {
+            f"{PREFIX}-TOTAL_FORMS": str(len(rows)),
+            f"{PREFIX}-INITIAL_FORMS": "0",
+            f"{PREFIX}-MIN_NUM_FORMS": "0",
+            f"{PREFIX}-MAX_NUM_FORMS": str(MAX_WINDOWS),
+        }
+        for index, row in enumerate(rows):
+            data[f"{PREFIX}-{index}-weekday"] = str(row.weekday)
+            data[f"{PREFIX}-{index}-start_time"] = row.start
+            data[f"{PREFIX}-{index}-end_time"] = row.end
+        for day in self.open_days:
+            data[_open_field(day)] = "on"
+        return data
+
+    def forms(self) -> tuple[WeekDaysForm, BaseWindowFormSet]:
+        data = self.raw if self.raw is not None else self.data()
+        closed = frozenset(set(WEEKDAYS) - self.open_days)
+        days_form = WeekDaysForm(data)
+        formset = WeekWindowFormSet(
+            data, prefix=PREFIX, form_kwargs={"closed_days": closed}
+        )
+        return days_form, formset
+
+
+def _day(value: str) -> int | None:
+    try:
+        day = int(value)
+    except (TypeError, ValueError):
+        return None
+    return day if day in WEEKDAYS else None
+
+
+def valid_week(days_form: WeekDaysForm, formset: BaseWindowFormSet) -> bool:
+    """Both valid, and every open day with at least one range."""
+    if not (formset.is_valid() and days_form.is_valid()):
+        return False
+    days = {window.weekday for window in formset.windows()}
+    for day, label in Weekday.choices:
+        if days_form.cleaned_data[_open_field(day)] and day not in days:
+            days_form.add_error(
+                _open_field(day),
+                forms.ValidationError(
+                    _("Add the hours of %(day)s, or switch the day off."),
+                    code="open_without_hours",
+                    params={"day": label},
+                ),
+            )
+    return not days_form.errors
+
+
+def week_rows(days_form: WeekDaysForm, formset: BaseWindowFormSet) -> list[dict]:
+    """What the page lays out: each weekday, its switch and its range forms."""
     return [
-        {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time}
-        for w in doctor.weekly_availability.all()
+        {
+            "day": day,
+            "label": label,
+            "switch": days_form[_open_field(day)],
+            "ranges": [form for form in formset.forms if form.day == day],
+        }
+        for day, label in Weekday.choices
     ]
 
 
@@ -209,17 +442,15 @@ class TimeOffForm(forms.Form):
     """Whole days (leave the times empty) or part of a day, in the doctor's zone."""
 
     first_day = forms.DateField(label=_("First day"), widget=DATE_WIDGET)
-    from_time = forms.TimeField(
+    from_time = ClockTimeField(
         label=_("From (time)"),
         required=False,
-        widget=TIME_WIDGET,
         help_text=_("Leave empty to start at the beginning of the first day."),
     )
     last_day = forms.DateField(label=_("Last day"), widget=DATE_WIDGET)
-    until_time = forms.TimeField(
+    until_time = ClockTimeField(
         label=_("Until (time)"),
         required=False,
-        widget=TIME_WIDGET,
         help_text=_("Leave empty to include the whole last day."),
     )
     reason = forms.CharField(

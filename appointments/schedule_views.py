@@ -31,10 +31,11 @@ from .schedule_forms import (
     BookingSettingsForm,
     SickDayForm,
     TimeOffForm,
-    WindowFormSet,
+    WeekEditor,
     override_forms,
     valid_override,
-    window_initial,
+    valid_week,
+    week_rows,
 )
 
 
@@ -88,31 +89,41 @@ def _time_off_list(doctor: DoctorProfile, now: dt.datetime) -> list[TimeOff]:
 @limits.limit("schedule")
 @require_http_methods(["GET", "POST"])
 def availability(request: HttpRequest, doctor: DoctorProfile) -> HttpResponse:
-    """Weekly windows (several a day) and booking settings, saved together."""
+    """Each weekday switched on or off with its time ranges, and the booking
+    settings, saved together. Without JavaScript the add, remove and copy buttons
+    post the page and come back to it with the change made, nothing saved."""
     status = HTTPStatus.OK
     if request.method == "POST":
-        formset = WindowFormSet(request.POST, prefix="windows")
+        editor = WeekEditor.from_post(request.POST)
+        days_form, formset = editor.forms()
         settings_form = BookingSettingsForm(request.POST)
-        if formset.is_valid() and settings_form.is_valid():
-            result = schedule.save_schedule(
-                doctor=doctor,
-                windows=formset.windows(),
-                **settings_form.service_kwargs(),
-            )
-            messages.success(
-                request, _("Availability saved.") + " " + _result_message(result)
-            )
-            return redirect_after_post(request, reverse("appointments:availability"))
-        status = HTTPStatus.BAD_REQUEST
-        messages.error(request, _("Please correct the errors below."))
+        if editor.action is None:
+            settings_valid = settings_form.is_valid()
+            if valid_week(days_form, formset) and settings_valid:
+                result = schedule.save_schedule(
+                    doctor=doctor,
+                    windows=formset.windows(),
+                    **settings_form.service_kwargs(),
+                )
+                messages.success(
+                    request, _("Availability saved.") + " " + _result_message(result)
+                )
+                return redirect_after_post(
+                    request, reverse("appointments:availability")
+                )
+            status = HTTPStatus.BAD_REQUEST
+            messages.error(request, _("Please correct the errors below."))
     else:
-        formset = WindowFormSet(initial=window_initial(doctor), prefix="windows")
+        days_form, formset = WeekEditor.from_windows(
+            doctor.weekly_availability.order_by("weekday", "start_time")
+        ).forms()
         settings_form = BookingSettingsForm(
             initial=BookingSettingsForm.initial_for(doctor)
         )
     context = {
         "doctor": doctor,
         "formset": formset,
+        "week": week_rows(days_form, formset),
         "settings_form": settings_form,
         "time_off_list": _time_off_list(doctor, timezone.now()),
         "date_overrides": _date_overrides(doctor, timezone.now()),

@@ -1,10 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from accounts.admin_actions import ask_for_reason
+from accounts.admin_site import human_duration
 
 from . import services
 from .forms import RejectionForm
@@ -27,15 +34,9 @@ class LanguageAdmin(admin.ModelAdmin):
 
 @admin.register(DoctorProfile)
 class DoctorProfileAdmin(admin.ModelAdmin):
-    list_display = (
-        "user",
-        "specialization",
-        "city",
-        "status",
-        "license_number",
-        "followers_count",
-        "created_at",
-    )
+    # Few columns, so the list fits the window beside the menu and the filters;
+    # the licence number and the rest are on each profile.
+    list_display = ("user", "specialization", "city", "status", "created_at")
     list_filter = ("status", "specialization", "city")
     search_fields = (
         "user__full_name",
@@ -49,7 +50,11 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     raw_id_fields = ("user",)
-    filter_horizontal = ("languages",)
+    # Checkboxes, not Django's two-box picker (its tooltips fail axe-core's
+    # aria-prohibited-attr): a few dozen languages at most.
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     actions = ["approve_selected", "reject_selected"]
     # Status moves only through the actions, which call the services (group
     # membership, notification); the counters only through their services; the
@@ -62,8 +67,8 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         "timezone",
         "slot_minutes",
         "buffer_minutes",
-        "min_notice",
-        "booking_horizon",
+        "min_notice_display",
+        "booking_horizon_display",
         "followers_count",
         "rating_avg",
         "rating_count",
@@ -105,8 +110,8 @@ class DoctorProfileAdmin(admin.ModelAdmin):
                 "fields": (
                     "slot_minutes",
                     "buffer_minutes",
-                    "min_notice",
-                    "booking_horizon",
+                    "min_notice_display",
+                    "booking_horizon_display",
                     "auto_confirm",
                 )
             },
@@ -128,19 +133,102 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.action(
-        description=_("Approve selected applications"), permissions=["change"]
-    )
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    @admin.display(description=_("minimum notice"))
+    def min_notice_display(self, profile: DoctorProfile) -> str:
+        return human_duration(profile.min_notice)
+
+    @admin.display(description=_("booking horizon"))
+    def booking_horizon_display(self, profile: DoctorProfile) -> str:
+        return human_duration(profile.booking_horizon)
+
+    # --- Review: the list's actions and the buttons on a profile's page ----------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="doctors_doctorprofile_approve",
+            ),
+            path(
+                "<path:object_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="doctors_doctorprofile_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _approve(self, request: HttpRequest, profiles) -> None:
+        """Approve each through the service (group, notice), log it in the
+        admin's history, and say what happened."""
         approved = skipped = 0
-        for profile in queryset:
+        for profile in profiles:
             try:
                 services.approve(profile=profile, by=request.user)
             except services.InvalidTransition:
                 skipped += 1
             else:
                 approved += 1
+                self.log_change(request, profile, "Approved the application.")
         self._report(request, approved, skipped, _("approved"))
+
+    def _reject(self, request: HttpRequest, profiles, reason: str) -> None:
+        rejected = skipped = 0
+        for profile in profiles:
+            try:
+                services.reject(profile=profile, by=request.user, reason=reason)
+            except services.InvalidTransition:
+                skipped += 1
+            else:
+                rejected += 1
+                self.log_change(request, profile, f"Rejected the application: {reason}")
+        self._report(request, rejected, skipped, _("rejected"))
+
+    def _reviewable(self, request: HttpRequest, object_id: str) -> DoctorProfile:
+        """The profile to approve or reject: 404 when there is none, 403 without
+        the permission the list's actions need (change)."""
+        profile = self.get_object(request, unquote(object_id))
+        if profile is None:
+            raise Http404
+        if not self.has_change_permission(request, profile):
+            raise PermissionDenied
+        return profile
+
+    def _back_to(self, profile: DoctorProfile) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(
+                "admin:doctors_doctorprofile_change",
+                args=[profile.pk],
+                current_app=self.admin_site.name,
+            )
+        )
+
+    def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The "Approve" button of a profile's page (POST; CSRF by admin_view)."""
+        return require_POST(self._approve_one)(request, object_id)
+
+    def _approve_one(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        profile = self._reviewable(request, object_id)
+        self._approve(request, [profile])
+        return self._back_to(profile)
+
+    def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The "Reject" button: the reason page of the list's action, then the
+        same service."""
+        profile = self._reviewable(request, object_id)
+        form = RejectionForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            self._reject(request, [profile], form.cleaned_data["reason"])
+            return self._back_to(profile)
+        return self._ask_for_reason(
+            request, form, DoctorProfile.objects.filter(pk=profile.pk)
+        )
+
+    @admin.action(
+        description=_("Approve selected applications"), permissions=["change"]
+    )
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._approve(request, queryset)
 
     @admin.action(
         description=_("Reject selected applications (asks for a reason)"),
@@ -151,20 +239,11 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     ) -> HttpResponse | None:
         form = RejectionForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
-            rejected = skipped = 0
-            for profile in queryset:
-                try:
-                    services.reject(
-                        profile=profile,
-                        by=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                except services.InvalidTransition:
-                    skipped += 1
-                else:
-                    rejected += 1
-            self._report(request, rejected, skipped, _("rejected"))
+            self._reject(request, queryset, form.cleaned_data["reason"])
             return None
+        return self._ask_for_reason(request, form, queryset)
+
+    def _ask_for_reason(self, request, form, queryset) -> HttpResponse:
         return ask_for_reason(
             self,
             request,

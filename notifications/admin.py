@@ -25,7 +25,8 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["recipient"]
     raw_id_fields = ["recipient"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at"]
+    # When it was read is the recipient's doing, not staff's.
+    readonly_fields = ["created_at", "read_at"]
 
 
 @admin.register(EmailPreference)

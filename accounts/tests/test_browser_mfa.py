@@ -29,7 +29,7 @@ def test_staff_set_up_an_authenticator_on_their_way_to_the_admin(page, log_in):
     page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
     page.screenshot(path="/tmp/mfa-codes-390.png", full_page=True)
     page.goto("/admin/")
-    assert page.get_by_role("heading", name="Site administration").is_visible()
+    assert page.get_by_role("heading", name="Front desk and records").is_visible()
 
 
 def test_everyone_finds_two_factor_settings_in_the_account_menu(page, log_in, patient):

@@ -17,17 +17,17 @@ def test_a_doctor_sets_hours_then_sees_the_slots_in_the_week_view(page, log_in):
     assert page.get_by_role("heading", level=1).inner_text() == "Your availability"
 
     # Wednesdays 09:00–11:00 and 13:00–14:00 (a break), first with a mistake.
-    page.locator('[name="windows-0-weekday"]').select_option(label="Wednesday")
-    page.locator('[name="windows-0-start_time"]').fill("09:00")
-    page.locator('[name="windows-0-end_time"]').fill("08:00")
-    page.get_by_role("button", name="Save availability").click()
+    page.get_by_role("switch", name="Open on Wednesday").check()
+    page.get_by_label("Wednesday from").fill("09:00")
+    page.get_by_label("Wednesday until").fill("08:00")
+    page.get_by_role("button", name="Save availability", exact=True).click()
     assert page.get_by_text("The end must be after the start (09:00).").is_visible()
-    page.locator('[name="windows-0-end_time"]').fill("11:00")
-    page.locator('[name="windows-1-weekday"]').select_option(label="Wednesday")
-    page.locator('[name="windows-1-start_time"]').fill("13:00")
-    page.locator('[name="windows-1-end_time"]').fill("14:00")
+    page.get_by_label("Wednesday until").fill("11:00")
+    page.get_by_role("button", name="Add a range on Wednesday").click()
+    page.get_by_label("Wednesday from").nth(1).fill("13:00")
+    page.get_by_label("Wednesday until").nth(1).fill("14:00")
     page.get_by_label("Slot length (minutes)").fill("60")
-    page.get_by_role("button", name="Save availability").click()
+    page.get_by_role("button", name="Save availability", exact=True).click()
     page.get_by_text("Availability saved.").wait_for()
     assert WeeklyAvailability.objects.filter(doctor=doctor).count() == 2
     assert Slot.objects.filter(doctor=doctor).exists()

@@ -321,3 +321,19 @@ def test_admin_saves_an_override_and_regenerates(admin_client):
     )
     assert response.status_code == HTTPStatus.FOUND, response.content[:3000]
     assert Slot.objects.filter(doctor=doctor).count() == 2
+
+
+def test_a_dates_hours_are_24_hour_text_with_errors_in_that_notation(doctor_client):
+    add = reverse("appointments:date_override_add")
+    page = doctor_client.get(add).content.decode()
+    assert 'type="time"' not in page
+    assert 'placeholder="09:00"' in page
+    data = form_data(future_day(), [("9:00 PM", "22:00"), ("14:00", "18:00")])
+    data |= {"windows-TOTAL_FORMS": 3, "windows-2-start_time": "15:00"}
+    data["windows-2-end_time"] = "16:00"
+    response = doctor_client.post(add, data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "Enter a time as HH:MM, e.g. 09:30." in html
+    assert 'value="9:00 PM"' in html  # kept as typed
+    assert "Overlaps 14:00–18:00" in html

@@ -55,15 +55,18 @@ def page_post(client, *windows):
             f"windows-{index}-weekday": day,
             f"windows-{index}-start_time": start,
             f"windows-{index}-end_time": end,
+            f"open_{day}": "on",  # the day's switch
         }
     return client.post(reverse("appointments:availability"), {**data, **SETTINGS})
 
 
 def page_errors(response) -> dict[str, list[tuple[str, str]]]:
-    """The page's field errors, keyed as the API keys them."""
+    """The page's field errors, keyed as the API keys them (the page's ranges
+    filled in, in day order, as the API's windows in that order)."""
     assert response.status_code == HTTPStatus.BAD_REQUEST
     found = {}
-    for index, form in enumerate(response.context["formset"].forms):
+    filled = [form for form in response.context["formset"].forms if form.has_changed()]
+    for index, form in enumerate(filled):
         for field, field_errors in form.errors.as_data().items():
             found[f"windows.{index}.{field}"] = [
                 (error.code, message)

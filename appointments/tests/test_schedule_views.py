@@ -51,9 +51,10 @@ def availability_data(windows=(), **overrides) -> dict:
         data[f"windows-{index}-weekday"] = str(day)
         data[f"windows-{index}-start_time"] = start
         data[f"windows-{index}-end_time"] = end
-    # One blank extra row, as the page renders it.
+        data[f"open_{day}"] = "on"  # the day's switch
+    # One blank spare range (on Sunday), as the page renders one for a closed day.
     blank = len(windows)
-    data[f"windows-{blank}-weekday"] = ""
+    data[f"windows-{blank}-weekday"] = "6"
     data[f"windows-{blank}-start_time"] = ""
     data[f"windows-{blank}-end_time"] = ""
     data.update(overrides)
@@ -222,11 +223,21 @@ def test_removing_a_window(doctor_client, doctor):
             Window(1, dt.time(9), dt.time(10)),
         ],
     )
-    data = availability_data(
-        [(0, "09:00", "10:00"), (1, "09:00", "10:00")],
-        **{"windows-1-DELETE": "on", "windows-INITIAL_FORMS": "2"},
-    )
-    doctor_client.post(AVAILABILITY, data)
+    # Its remove button, without JavaScript: the page comes back without it...
+    data = availability_data([(0, "09:00", "10:00"), (1, "09:00", "10:00")])
+    response = doctor_client.post(AVAILABILITY, {**data, "remove": "1"})
+    assert response.status_code == HTTPStatus.OK
+    assert WeeklyAvailability.objects.filter(doctor=doctor).count() == 2
+    assert 'name="windows-1-start_time"' in response.text
+    # ... and saving it as shown (Tuesday on, its range gone) asks for its hours.
+    del data["windows-1-weekday"], data["windows-1-start_time"]
+    del data["windows-1-end_time"]
+    response = doctor_client.post(AVAILABILITY, data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Add the hours of Tuesday, or switch the day off." in response.text
+    # Switched off, Tuesday's window goes.
+    del data["open_1"]
+    assert doctor_client.post(AVAILABILITY, data).status_code == HTTPStatus.FOUND
     assert list(
         WeeklyAvailability.objects.filter(doctor=doctor).values_list(
             "weekday", flat=True
@@ -605,3 +616,164 @@ def test_whole_days_off_are_listed_as_dates_in_the_doctors_zone(doctor_client, d
     assert "Thu 8 Jan 2026 – Fri 9 Jan 2026</span> <span" in text
     assert "whole days" in text
     assert "Mon 12 Jan 2026, 13:00 – Mon 12 Jan 2026, 15:30" in text
+
+
+# --- The week editor: a switch per weekday, its ranges, 24-hour times ---------------
+
+
+def test_the_editor_shows_one_row_per_weekday_with_its_switch(doctor_client, doctor):
+    schedule.replace_weekly_windows(
+        doctor=doctor,
+        windows=[
+            Window(2, dt.time(8), dt.time(12)),
+            Window(2, dt.time(14), dt.time(17, 30)),
+        ],
+    )
+    response = doctor_client.get(AVAILABILITY)
+    week = response.context["week"]
+    assert [row["label"] for row in week] == [
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    ]  # fmt: skip
+    assert [row["switch"].value() for row in week] == [
+        False, False, True, False, False, False, False,
+    ]  # fmt: skip
+    # Wednesday's two ranges, in 24-hour time, as text (not type=time: AM/PM).
+    wednesday = week[2]["ranges"]
+    assert [form["end_time"].value() for form in wednesday] == ["12:00", "17:30"]
+    assert 'value="17:30"' in response.text
+    assert 'type="time"' not in response.text
+    assert 'inputmode="numeric"' in response.text
+    assert response.text.count('role="switch"') == 7
+    assert "Need more rows" not in response.text
+
+
+def test_switching_a_day_off_removes_its_windows(doctor_client, doctor):
+    schedule.replace_weekly_windows(
+        doctor=doctor,
+        windows=[
+            Window(0, dt.time(9), dt.time(12)),
+            Window(1, dt.time(9), dt.time(12)),
+        ],
+    )
+    data = availability_data([(0, "09:00", "12:00"), (1, "09:00", "12:00")])
+    del data["open_1"]  # Tuesday switched off; its range still on the page
+    assert doctor_client.post(AVAILABILITY, data).status_code == HTTPStatus.FOUND
+    assert list(
+        WeeklyAvailability.objects.filter(doctor=doctor).values_list(
+            "weekday", flat=True
+        )
+    ) == [0]
+
+
+def test_a_closed_days_ranges_are_not_checked(doctor_client, doctor):
+    data = availability_data([(0, "09:00", "12:00"), (1, "12:00", "nonsense")])
+    del data["open_1"]
+    assert doctor_client.post(AVAILABILITY, data).status_code == HTTPStatus.FOUND
+
+
+def test_add_a_range_without_javascript_comes_back_with_an_empty_one(
+    doctor_client, doctor
+):
+    data = availability_data([(0, "09:00", "12:00")])
+    response = doctor_client.post(AVAILABILITY, {**data, "add": "0"})
+    assert response.status_code == HTTPStatus.OK
+    monday = response.context["week"][0]["ranges"]
+    assert [(f["start_time"].value(), f["end_time"].value()) for f in monday] == [
+        ("09:00", "12:00"),
+        ("", ""),
+    ]
+    assert not WeeklyAvailability.objects.exists()  # nothing saved yet
+    # Adding to a closed day switches it on.
+    response = doctor_client.post(AVAILABILITY, {**data, "add": "3"})
+    assert response.context["week"][3]["switch"].value() is True
+
+
+def test_copy_to_all_open_days_without_javascript(doctor_client, doctor):
+    data = availability_data(
+        [(0, "09:00", "12:00"), (0, "14:00", "17:00"), (2, "08:00", "09:00")],
+        open_4="on",  # Friday open, no hours yet; Tuesday stays closed
+    )
+    response = doctor_client.post(AVAILABILITY, {**data, "copy": "0"})
+    assert response.status_code == HTTPStatus.OK
+    week = response.context["week"]
+
+    def ranges(day):
+        return [
+            (f["start_time"].value(), f["end_time"].value())
+            for f in week[day]["ranges"]
+        ]
+
+    assert ranges(2) == ranges(4) == [("09:00", "12:00"), ("14:00", "17:00")]
+    assert ranges(1) == [("", "")]  # closed: untouched
+    # Then saved as shown.
+    saved = {k: v for k, v in response.context["formset"].data.items()}
+    saved.update({k: data[k] for k in ("slot_minutes", "buffer_minutes")})
+    saved.update({"min_notice_hours": "2", "horizon_days": "14"})
+    assert doctor_client.post(AVAILABILITY, saved).status_code == HTTPStatus.FOUND
+    assert WeeklyAvailability.objects.filter(doctor=doctor).count() == 6
+
+
+def test_overlap_error_is_in_24_hour_time_next_to_the_field(doctor_client):
+    data = availability_data([(0, "14:00", "18:00"), (0, "09:00", "15:00")])
+    response = doctor_client.post(AVAILABILITY, data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    second = response.context["week"][0]["ranges"][1]
+    assert second.errors["start_time"] == [
+        "Overlaps Monday 14:00–18:00: windows on one day must not overlap."
+    ]
+    html = response.text
+    field_id = second["start_time"].auto_id
+    assert f'aria-describedby="{field_id}_error"' in html
+    assert f'id="{field_id}_error">Overlaps Monday 14:00–18:00' in html
+    assert 'value="09:00"' in html
+
+
+@pytest.mark.parametrize("typed", ["10:00 AI", "2pm", "25:00", "9:75"])
+def test_an_invalid_time_is_kept_as_typed_with_the_expected_form(doctor_client, typed):
+    data = availability_data([(0, typed, "12:00")])
+    response = doctor_client.post(AVAILABILITY, data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    monday = response.context["week"][0]["ranges"][0]
+    assert monday.errors["start_time"] == ["Enter a time as HH:MM, e.g. 09:30."]
+    assert f'value="{typed}"' in response.text
+    assert not WeeklyAvailability.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["14:00", "14.00", "1400", "14:00:00"])
+def test_24_hour_times_are_read_with_or_without_the_colon(doctor_client, doctor, typed):
+    data = availability_data([(0, "09:00", typed)])
+    assert doctor_client.post(AVAILABILITY, data).status_code == HTTPStatus.FOUND
+    assert WeeklyAvailability.objects.get(doctor=doctor).end_time == dt.time(14)
+
+
+def test_saving_the_week_is_one_transaction(doctor_client, doctor, monkeypatch):
+    schedule.replace_weekly_windows(
+        doctor=doctor, windows=[Window(0, dt.time(9), dt.time(12))]
+    )
+
+    def fail(**kwargs):
+        raise RuntimeError("regeneration failed")
+
+    monkeypatch.setattr(schedule, "regenerate_slots", fail)
+    data = availability_data([(1, "09:00", "12:00"), (2, "09:00", "12:00")])
+    with pytest.raises(RuntimeError):
+        doctor_client.post(AVAILABILITY, data)
+    # The windows written before the failure were rolled back with it.
+    assert list(
+        WeeklyAvailability.objects.filter(doctor=doctor).values_list(
+            "weekday", flat=True
+        )
+    ) == [0]
+
+
+def test_time_off_times_are_24_hour_text_with_errors_in_that_notation(doctor_client):
+    response = doctor_client.get(TIME_OFF_ADD)
+    assert 'type="time"' not in response.text
+    assert 'placeholder="09:00"' in response.text
+    response = doctor_client.post(
+        TIME_OFF_ADD,
+        {"first_day": "2026-01-08", "last_day": "2026-01-08", "from_time": "2:00 PM"},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Enter a time as HH:MM, e.g. 09:30." in response.text
+    assert 'value="2:00 PM"' in response.text

@@ -148,3 +148,110 @@ def test_follows_cannot_be_edited_in_admin_so_counts_stay_exact(admin_client):
         reverse("admin:doctors_follow_delete", args=[follow.pk]), {"post": "yes"}
     )
     assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+# --- Approve and reject from a profile's page ----------------------------------------
+
+
+def change_url(profile) -> str:
+    return reverse("admin:doctors_doctorprofile_change", args=[profile.pk])
+
+
+def test_a_pending_profile_page_offers_approve_and_reject(admin_client):
+    pending = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    html = admin_client.get(change_url(pending)).content.decode()
+    assert "This application waits for review" in html
+    approve = reverse("admin:doctors_doctorprofile_approve", args=[pending.pk])
+    assert f'action="{approve}"' in html
+    assert reverse("admin:doctors_doctorprofile_reject", args=[pending.pk]) in html
+
+
+def test_an_approved_profile_page_offers_neither(admin_client, doctor):
+    html = admin_client.get(change_url(doctor)).content.decode()
+    assert "review-box" not in html
+
+
+def test_approving_from_the_page_calls_the_service_and_logs_it(admin_client):
+    from django.contrib.admin.models import LogEntry
+
+    pending = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    url = reverse("admin:doctors_doctorprofile_approve", args=[pending.pk])
+    assert admin_client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    response = admin_client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == change_url(pending)
+    assert "1 application approved." in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.is_approved
+    assert pending.user.has_role(Role.DOCTOR)
+    assert Notification.objects.filter(
+        recipient=pending.user, kind=Notification.Kind.APPLICATION_APPROVED
+    ).exists()
+    entry = LogEntry.objects.get(object_id=str(pending.pk))
+    assert entry.change_message == "Approved the application."
+    # Twice: the service refuses, the page says so.
+    again = admin_client.post(url, follow=True)
+    assert "1 profile skipped: it was not pending." in again.content.decode()
+
+
+def test_rejecting_from_the_page_asks_for_a_reason(admin_client):
+    pending = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    url = reverse("admin:doctors_doctorprofile_reject", args=[pending.pk])
+    page = admin_client.get(url)
+    assert "Reason for rejection" in page.content.decode()
+    empty = admin_client.post(url, {"reason": ""})
+    assert "This field is required." in empty.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == DoctorProfile.Status.PENDING
+    done = admin_client.post(url, {"reason": "License not found."}, follow=True)
+    assert done.redirect_chain[-1][0] == change_url(pending)
+    assert "1 application rejected." in done.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == DoctorProfile.Status.REJECTED
+    assert pending.rejection_reason == "License not found."
+    assert Notification.objects.filter(
+        recipient=pending.user, kind=Notification.Kind.APPLICATION_REJECTED
+    ).exists()
+
+
+def test_approve_and_reject_need_the_change_permission(client):
+    pending = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    viewer = StaffFactory()
+    viewer.groups.clear()  # not Clinic staff: may only look at profiles
+    viewer.user_permissions.add(Permission.objects.get(codename="view_doctorprofile"))
+    log_in_with_mfa(client, viewer)
+    html = client.get(change_url(pending)).content.decode()
+    assert "review-box" not in html
+    for name in ("approve", "reject"):
+        url = reverse(f"admin:doctors_doctorprofile_{name}", args=[pending.pk])
+        assert client.post(url, {"reason": "x"}).status_code == HTTPStatus.FORBIDDEN
+    pending.refresh_from_db()
+    assert pending.status == DoctorProfile.Status.PENDING
+
+
+def test_approve_and_reject_unknown_profiles_are_404(admin_client):
+    for name in ("approve", "reject"):
+        url = reverse(f"admin:doctors_doctorprofile_{name}", args=[987654])
+        assert admin_client.post(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_approve_is_for_signed_in_staff_only(client, patient):
+    pending = DoctorProfileFactory(status=DoctorProfile.Status.PENDING)
+    url = reverse("admin:doctors_doctorprofile_approve", args=[pending.pk])
+    assert client.post(url).status_code == HTTPStatus.FOUND  # to log in
+    client.force_login(patient)
+    client.post(url)
+    pending.refresh_from_db()
+    assert pending.status == DoctorProfile.Status.PENDING
+
+
+def test_durations_read_as_people_say_them(admin_client):
+    import datetime as dt
+
+    profile = DoctorProfileFactory(
+        min_notice=dt.timedelta(hours=2), booking_horizon=dt.timedelta(days=60)
+    )
+    html = admin_client.get(change_url(profile)).content.decode()
+    assert '<div class="readonly">2 h</div>' in html
+    assert '<div class="readonly">60 days</div>' in html
+    assert "2:00:00" not in html
+    assert "60 days, 0:00:00" not in html
