@@ -420,7 +420,7 @@ def test_a_page_with_a_message_waiting_is_never_served_from_the_cache(client, pa
     client.get(reverse("home"))  # cached for visitors
     client.force_login(patient)
     response = client.post(reverse("account_logout"), follow=True)
-    assert "You have signed out." in response.content.decode()
+    assert "You have logged out." in response.content.decode()
 
 
 def test_the_directorys_next_free_time_moves_with_the_clock_alone(
