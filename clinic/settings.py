@@ -277,7 +277,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming the address in the browser that signed up logs the person in and goes
+# on where sign-up was heading (a picked time, held). allauth does so only for the
+# sign-up's own pending log-in in that session: a link opened elsewhere confirms
+# the address and asks for the password.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CLINIC_NAME}] "
 ACCOUNT_RATE_LIMITS = {
