@@ -157,7 +157,8 @@ def personal_page(
         request.get_full_path(),
         bool(htmx) and not htmx.boosted,
         fragments.viewer_key(request),
-        fragments.fingerprint(user),
+        # The row itself, not through request.user's lazy proxy (30 lookups).
+        fragments.fingerprint(getattr(user, "_wrapped", user)),
     )
     now = timezone.now()
     # The versions this page depended on when last found (in this process): read
