@@ -22,7 +22,10 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: set up, migrate a local SQLite database, load demo data, serve on :8000
+## (PORT=8123 serves there, and links in emails follow: SITE_URL)
 run: export DEBUG ?= true
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
+run: export TASKS_LOG_LEVEL ?= WARNING
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from . import services
 from .forms import ProfileForm
 from .models import Role, User
+from .timezones import canonical
 
 
 def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:
@@ -99,13 +100,19 @@ def page_example(name: str, result: dict) -> OpenApiExample:
     }
 )
 class TimezoneField(serializers.CharField):
-    """An IANA time zone name, documented as a string: the ~600 names (aliases
-    like GMT0 and GMT-0 included) as an enum broke client generators, and the
-    forms check the name (`accounts.timezones.validate_timezone`) anyway."""
+    """An IANA time zone name, documented as a string: the ~400 listed names as
+    an enum broke client generators, and the forms check the name anyway (the
+    short list of `accounts.timezones`)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 63)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        """An old alias (US/Eastern, Asia/Calcutta) is stored as the zone it stands
+        for; anything else goes on to the form, which says what is wrong."""
+        name = super().to_internal_value(data)
+        return canonical(name) or name
 
 
 class MeSerializer(serializers.ModelSerializer):

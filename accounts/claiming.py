@@ -3,10 +3,12 @@
 Kept apart from accounts.forms: allauth builds its sign-up form on top of
 accounts.forms.SignupForm, so that module cannot import allauth's forms."""
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordKeyForm, SignupForm
 from allauth.account.models import EmailAddress
 from allauth.account.utils import setup_user_email
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import User
@@ -60,3 +62,13 @@ class ClaimingResetPasswordKeyForm(ResetPasswordKeyForm):
                 email=user.email,
                 defaults={"verified": True, "primary": True},
             )
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in form in the site's words ("Remember me", not "Remember
+    Me"); here beside the other allauth forms for the same import reason."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Remember me")

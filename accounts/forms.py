@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .images import ProcessedAvatar, process_avatar
 from .models import User
-from .timezones import timezone_choices
+from .timezones import canonical, canonical_zones, detected_zone
 
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ()./-]{5,30}")
 
@@ -22,14 +22,17 @@ class SignupForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    timezone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=timezone_choices,
-        initial="UTC",
-        help_text=_("Appointment times are shown in this zone."),
+    # The browser's zone, filled in by static/js/timezone.js (no question to
+    # answer); UTC without JavaScript. Changed later on the profile page.
+    timezone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-detect-timezone": ""}),
     )
 
     field_order = ["full_name", "email", "password1", "password2", "timezone"]
+
+    def clean_timezone(self) -> str:
+        return detected_zone(self.cleaned_data.get("timezone"))
 
     def signup(self, request, user) -> None:
         user.full_name = self.cleaned_data["full_name"]
@@ -57,6 +60,24 @@ class ProfileForm(forms.ModelForm):
                 attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.timezone
+        if stored and stored not in canonical_zones():
+            # Chosen from the old, longer list: an alias shows (and saves) as the
+            # zone it stands for; a zone with no listed equivalent stays on offer.
+            listed = canonical(stored)
+            if listed:
+                self.initial["timezone"] = listed
+            else:
+                field = self.fields["timezone"]
+                field.choices = [*field.choices, (_("Other"), [(stored, stored)])]
+
+    def _get_validation_exclusions(self):
+        # The field's own choices (above) decide; the model's list would refuse a
+        # zone kept from the old list that the person did not change.
+        return {*super()._get_validation_exclusions(), "timezone"}
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "clinic.context_processors.clinic",
                 "accounts.context_processors.roles",
                 "notifications.context_processors.notification_bell",
             ],
@@ -228,9 +229,17 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
+# The clinic's name: the navbar, page titles, email greetings and subjects.
+CLINIC_NAME = env("CLINIC_NAME", default="Clinic")
+
 # Email: printed on the console unless EMAIL_URL says otherwise.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # One line per email (subject, recipient, first link); all of it with
+    # EMAIL_CONSOLE_FULL=true.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "clinic.email.EmailBackend"
 vars().update(EMAIL_CONFIG)
+EMAIL_CONSOLE_FULL = env.bool("EMAIL_CONSOLE_FULL", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the site is reached from outside: links in emails start with it.
@@ -256,6 +265,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Signing up or resetting the password claims an account the front desk opened.
 ACCOUNT_FORMS = {
+    "login": "accounts.claiming.LoginForm",
     "signup": "accounts.claiming.ClaimingSignupForm",
     "reset_password_from_key": "accounts.claiming.ClaimingResetPasswordKeyForm",
 }
@@ -270,7 +280,7 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Clinic] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CLINIC_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     # Wrong passwords: 5 in 5 minutes per account *and* client address (the key is
     # both, accounts.adapter), then even the right one is refused from there. A
@@ -290,9 +300,10 @@ ACCOUNT_RATE_LIMITS = {
 # Clinic staff must use it to open the admin (accounts.admin_site); patients and
 # doctors may turn it on from their account menu.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Clinic"
+MFA_TOTP_ISSUER = CLINIC_NAME
 LOGIN_URL = reverse_lazy("account_login")
-LOGIN_REDIRECT_URL = reverse_lazy("accounts:profile")
+# Each role starts where its work is (clinic.views.landing_url); `next` wins.
+LOGIN_REDIRECT_URL = reverse_lazy("landing")
 ACCOUNT_LOGOUT_REDIRECT_URL = reverse_lazy("home")
 
 # JSON API: tokens from allauth's headless API (app client, JWT strategy), read by
@@ -502,6 +513,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-tasks logs each task's state changes at INFO; `make run` sets
+        # WARNING so the console shows the emails, not "state=RUNNING" lines.
+        "django_tasks": {"level": env("TASKS_LOG_LEVEL", default="INFO")},
         "django.request": {"filters": ["redact_secret_paths"]},
         "django.server": {"filters": ["redact_secret_paths"]},
     },

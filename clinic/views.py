@@ -1,4 +1,5 @@
-"""Site-wide views: the home page, the health check and the error pages."""
+"""Site-wide views: the home page, where each role lands after logging in, the
+health check and the error pages."""
 
 import logging
 import sys
@@ -7,6 +8,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import (
@@ -15,15 +17,18 @@ from django.db import (
     connection,
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from appointments.models import Appointment
 from doctors import cache as doctor_cache
-from doctors.models import Specialization
+from doctors.models import DoctorProfile, Specialization
 
+HOME_SPECIALIZATIONS = 12
 HOME_TEMPLATES = ("home.html", "base.html", "includes/_navbar.html")
 
 logger = logging.getLogger(__name__)
@@ -34,12 +39,40 @@ def home(request: HttpRequest) -> HttpResponse:
     directory's listing version) and the year in the footer stay the same."""
 
     def render_home(extra: dict) -> HttpResponse:
-        specializations = Specialization.objects.order_by("name")[:12]
-        context = {"specializations": specializations, **extra}
+        # The first few, and a link to all of them (/specializations/).
+        specializations = list(Specialization.objects.order_by("name"))
+        context = {
+            "specializations": specializations[:HOME_SPECIALIZATIONS],
+            "specialization_count": len(specializations),
+            **extra,
+        }
         return render(request, "home.html", context)
 
     parts = (doctor_cache.listing_version(), timezone.now().year)
     return doctor_cache.anonymous_page(request, HOME_TEMPLATES, parts, render_home)
+
+
+def landing_url(user) -> str:
+    """Where `user` starts after logging in: where their work is. Clinic staff:
+    the front desk (the admin's index when they may not work it); a doctor: today's
+    agenda; a patient: their upcoming appointments, or the directory when they have
+    none. A `next` the log-in carried wins over this (allauth checks it first)."""
+    if user.is_staff:
+        if user.has_perm("appointments.work_front_desk"):
+            return reverse("admin:appointments_appointment_desk")
+        return reverse("admin:index")
+    if DoctorProfile.objects.approved_of(user).exists():
+        return reverse("appointments:doctor_list") + "?tab=today"
+    if Appointment.objects.filter(patient=user).upcoming(timezone.now()).exists():
+        return reverse("appointments:list")
+    return reverse("doctors:list")
+
+
+@login_required
+@never_cache
+def landing(request: HttpRequest) -> HttpResponse:
+    """LOGIN_REDIRECT_URL: send the signed-in person to their role's start page."""
+    return redirect(landing_url(request.user))
 
 
 # /healthz answers within this many seconds, whatever the database does.

@@ -21,6 +21,7 @@ filled per request (`personalize`). The fragments' ETags are their keys.
 """
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from functools import cache as memoize
@@ -77,6 +78,16 @@ def listing_version() -> str:
     return versions([_LISTING])[_LISTING]
 
 
+def with_listing_version(keys: list[str]) -> tuple[str, dict]:
+    """The listing version and the values of `keys`, in one round trip. A value
+    stored with the version it was computed under (read before its queries) is
+    current while that version is."""
+    version_key = _VERSION.format(_LISTING)
+    found = cache.get_many([version_key, *keys])
+    version = found.pop(version_key, None) or listing_version()
+    return version, found
+
+
 def bump(doctor_ids: Iterable[int]) -> None:
     """New versions now: every versioned fragment of these doctors is left behind,
     and the directory's listing too."""
@@ -112,14 +123,27 @@ def bump_listing_on_commit(*args, **kwargs) -> None:
     transaction.on_commit(lambda: bump([]))
 
 
+def audience_key() -> tuple:
+    """What every cached fragment depends on besides its data: the language and
+    the time zone it is read in."""
+    return (translation.get_language(), timezone.get_current_timezone_name())
+
+
 def viewer_key(request) -> tuple:
-    """What a cached fragment may depend on besides its data: language, time zone
-    and whether the viewer is signed in (their own bits are placeholders)."""
+    """`audience_key` and whether the viewer is signed in (their own bits are
+    placeholders)."""
     return (
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
+        *audience_key(),
         bool(getattr(request, "user", None) and request.user.is_authenticated),
     )
+
+
+# The directory's per-viewer parts of a card: its follow box and its free times
+# (a hold form signed in, a link to pick the time signed out), one placeholder
+# each per doctor in a cached page, replaced per viewer (doctors.views).
+FOLLOW = "\x00follow:{}\x00"
+TIMES = "\x00times:{}\x00"
+VIEWER_PATTERN = re.compile("\x00(follow|times):([0-9]+)\x00")
 
 
 @memoize

@@ -1,5 +1,7 @@
 """The directory's one filter definition, shared by /doctors/ and /api/v1/doctors/."""
 
+import difflib
+import re
 from datetime import datetime, timedelta
 
 import django_filters
@@ -73,6 +75,27 @@ class SearchField(forms.CharField):
 
 class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
+
+
+# Typo tolerance: a query word found in no word of the directory is replaced by
+# the closest one (difflib's ratio at least CORRECTION_CUTOFF); shorter words
+# than MIN_CORRECTED_LENGTH have too many near neighbours to guess.
+CORRECTION_CUTOFF = 0.8
+MIN_CORRECTED_LENGTH = 4
+_WORD = re.compile(r"\w+")
+
+
+def _vocabulary() -> list[str]:
+    """Every word a search can find (casefolded, letters only): specialization
+    names, the approved doctors' names, cities and clinics. Two queries."""
+    texts = list(Specialization.objects.values_list("name", flat=True))
+    rows = DoctorProfile.objects.approved().values_list(
+        "user__full_name", "city", "clinic_name"
+    )
+    texts += [" ".join(row) for row in rows]
+    # Words only: numbers and codes are not misspelt, they are wrong.
+    words = {word for text in texts for word in _WORD.findall(text.casefold())}
+    return sorted(word for word in words if word.isalpha())
 
 
 def _choices() -> tuple[list, list, list]:
@@ -198,6 +221,41 @@ class DoctorFilter(django_filters.FilterSet):
                 | Q(specialization_id__in=specialization_ids)
             )
         return queryset
+
+    def corrected(self) -> "DoctorFilter | None":
+        """This search with each query word found in no word of the directory
+        replaced by the closest that is ("cardiolgy": "cardiology"), or None when
+        no word needs it. The same in Python on every database; the vocabulary
+        is cached under the listing version, so a new doctor or specialty
+        joins it at once."""
+        self.form.is_valid()
+        query = self.form.cleaned_data.get("q") or ""
+        vocabulary = cache.listing_get("vocabulary", (), _vocabulary)
+        words, changed = [], False
+        for word in query.split()[:MAX_QUERY_WORDS]:
+            folded = word.casefold()
+            if (
+                len(folded) >= MIN_CORRECTED_LENGTH
+                and folded.isalpha()
+                and not any(folded in known for known in vocabulary)
+            ):
+                match = difflib.get_close_matches(
+                    folded, vocabulary, n=1, cutoff=CORRECTION_CUTOFF
+                )
+                if match:
+                    word, changed = match[0], True
+            words.append(word)
+        if not changed:
+            return None
+        data = self.data.copy()
+        data["q"] = " ".join(words)
+        return DoctorFilter(
+            data,
+            self.queryset,
+            request=self.request,
+            prefix=self.form_prefix,
+            now=self.now,
+        )
 
     def filter_specialization(self, queryset, name, value):
         return queryset.filter(specialization_id=self._specialization_ids[value])

@@ -7,6 +7,7 @@ app_name = "doctors"
 urlpatterns: list = [
     # Directory (discovery)
     path("doctors/", views.doctor_list, name="list"),
+    path("specializations/", views.specialization_list, name="specializations"),
     path(
         "specializations/<slug:slug>/",
         views.specialization_detail,

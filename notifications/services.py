@@ -110,7 +110,11 @@ def render_email(
     An appointment kind without an `appointment` to describe gets the default
     templates (the message and the link)."""
     zone = recipient.zone
-    context = {**context, "timezone_name": zone.key}
+    context = {
+        **context,
+        "timezone_name": zone.key,
+        "clinic_name": settings.CLINIC_NAME,
+    }
     own = kind not in APPOINTMENT_KINDS or context.get("appointment") is not None
     prefixes = [kind, "default"] if own else ["default"]
     with timezone.override(zone):

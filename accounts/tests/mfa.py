@@ -51,6 +51,7 @@ def log_in_with_mfa(client: Client, user, secret: str | None = None) -> Client:
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == HTTPStatus.FOUND, response.content
     assert client.session["_auth_user_id"] == str(user.pk)
-    # Land where the log-in leads, as a person does (it shows "Signed in").
-    client.get(response.url)
+    # Land where the log-in leads, as a person does (the role's start page, which
+    # shows "You are logged in").
+    client.get(response.url, follow=True)
     return client

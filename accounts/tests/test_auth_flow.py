@@ -54,8 +54,10 @@ def test_signup_verify_login_logout(client):
         {"login": "GRACE@example.com", "password": SIGNUP["password1"]},
     )
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url == reverse("accounts:profile")
-    page = client.get(response.url)
+    # Landing by role (clinic.views.landing_url): a new patient, the directory.
+    assert response.url == reverse("landing")
+    assert client.get(response.url).url == reverse("doctors:list")
+    page = client.get(reverse("accounts:profile"))
     assert "Grace Hopper" in page.content.decode()
     assert "grace@example.com" in page.content.decode()
 

@@ -34,6 +34,7 @@ def test_staff_set_up_an_authenticator_on_their_way_to_the_admin(page, log_in):
 
 def test_everyone_finds_two_factor_settings_in_the_account_menu(page, log_in, patient):
     log_in(patient)
+    page.goto("/account/profile/")
     page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_role("link", name="Two-factor authentication").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/"))

@@ -22,6 +22,7 @@ def shot(page, name: str) -> None:
 
 def test_a_patient_finds_and_renews_their_calendar_link(page, log_in, patient):
     log_in(patient)
+    page.goto("/account/profile/")
     old = feeds.urls(feeds.feed_of(patient))
     link = page.get_by_label("Your calendar link")
     assert link.input_value() == old.https

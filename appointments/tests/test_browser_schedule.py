@@ -12,7 +12,7 @@ def test_a_doctor_sets_hours_then_sees_the_slots_in_the_week_view(page, log_in):
     doctor = DoctorProfileFactory(user__full_name="Ada Lee", timezone="UTC")
     log_in(doctor.user)
 
-    page.get_by_role("link", name="Availability").click()
+    page.get_by_role("link", name="Availability", exact=True).click()
     page.wait_for_url(re.compile(r"/doctors/me/availability/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Your availability"
 

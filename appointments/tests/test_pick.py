@@ -73,11 +73,11 @@ def log_in(client, user, password, next_url: str = ""):
 
 
 def texts(response) -> list[str]:
-    """The messages waiting, but "Successfully signed in"."""
+    """The messages waiting, but "You are logged in as …"."""
     return [
         str(message)
         for message in get_messages(response.wsgi_request)
-        if not str(message).startswith("Successfully signed in")
+        if not str(message).startswith("You are logged in as")
     ]
 
 

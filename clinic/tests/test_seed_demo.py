@@ -67,3 +67,17 @@ def test_seed_demo_has_the_front_desks_day(capsys):
     assert Appointment.objects.filter(patient=walk_in, booked_by=desk).exists()
     assert Appointment.objects.filter(booked_by=desk).count() >= 2
     assert Appointment.objects.no_shows().count() >= 2
+
+
+def test_seed_demo_prints_the_logins_last(capsys, settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    call_command("seed_demo")
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("Demo data ready")
+    )
+    assert lines[start] == "Demo data ready at http://127.0.0.1:8123. Log in with:"
+    logins = lines[start + 1 :]
+    assert logins and all(line.startswith("  ") for line in logins)
+    assert any("staff@example.com" in line for line in logins)
+    assert any("demo-patient-password" in line for line in logins)

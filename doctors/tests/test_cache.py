@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from appointments import schedule
 from appointments import services as booking
-from appointments.models import Appointment
+from appointments.models import Appointment, Slot
 from appointments.tests.factories import AppointmentFactory, SlotFactory
 from doctors import cache, services
 from doctors.tests.factories import DoctorProfileFactory, LanguageFactory
@@ -101,11 +101,14 @@ def test_a_follow_shows_on_the_next_directory_request_of_everyone(
     assert "1 follower" in directory(client)
 
 
-def test_an_unfollow_over_htmx_shows_on_the_next_request(client, doctor, patient):
+def test_an_unfollow_over_htmx_shows_on_the_next_request(
+    client, doctor, patient, committed
+):
     services.follow(patient=patient, doctor=doctor)
     client.force_login(patient)
     assert "1 follower" in directory(client)
-    client.post(reverse("doctors:unfollow", args=[doctor.slug]), headers=HTMX)
+    with committed():
+        client.post(reverse("doctors:unfollow", args=[doctor.slug]), headers=HTMX)
     page = directory(client)
     assert "0 followers" in page
     assert f'action="{reverse("doctors:follow", args=[doctor.slug])}"' in page
@@ -134,7 +137,7 @@ def test_a_review_shows_on_the_next_request_of_the_panel_and_the_card(
         patient=patient, slot__doctor=doctor, status=Appointment.Status.COMPLETED
     )
     assert "No reviews yet" in panel(client, doctor)
-    assert "review" not in directory(client).split(doctor.display_name, 1)[1][:400]
+    assert "· 1 review" not in directory(client)
 
     with committed():
         reviews.create(
@@ -212,33 +215,40 @@ def test_a_reviewer_renamed_shows_on_the_next_request(
 
 
 def test_a_booking_and_its_cancellation_show_on_the_next_request(
-    client, doctor, patient
+    client, doctor, patient, committed
 ):
     slot = SlotFactory(doctor=doctor)
     other = UserFactory()
     client.force_login(other)
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' in directory(client)
 
-    appointment = booking.book(patient=patient, slot_id=slot.pk, reason="A cough")
+    with committed():
+        appointment = booking.book(patient=patient, slot_id=slot.pk, reason="A cough")
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
-    assert "Next:" not in directory(client)
+    assert f'data-slot-id="{slot.pk}"' not in directory(client)
 
-    booking.cancel(user=patient, appointment_id=appointment.pk, reason="Better")
+    with committed():
+        booking.cancel(user=patient, appointment_id=appointment.pk, reason="Better")
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
-    assert "Next:" in directory(client)
+    assert f'data-slot-id="{slot.pk}"' in directory(client)
 
 
-def test_a_hold_shows_on_the_next_request_of_others(client, doctor, patient):
+def test_a_hold_shows_on_the_next_request_of_others(client, doctor, patient, committed):
     slot = SlotFactory(doctor=doctor)
     client.force_login(UserFactory())
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
-    booking.hold(patient=patient, slot_id=slot.pk)
+    assert f'data-slot-id="{slot.pk}"' in directory(client)
+    with committed():
+        booking.hold(patient=patient, slot_id=slot.pk)
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' not in directory(client)
 
 
 def test_time_off_shows_on_the_next_request(client, doctor, committed):
     slot = SlotFactory(doctor=doctor)
     assert f'data-slot-id="{slot.pk}"' in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' in directory(client)
     with committed():
         schedule.add_time_off(
             doctor=doctor,
@@ -246,6 +256,7 @@ def test_time_off_shows_on_the_next_request(client, doctor, committed):
             ends_at=slot.ends_at + dt.timedelta(hours=1),
         )
     assert f'data-slot-id="{slot.pk}"' not in picker(client, doctor)
+    assert f'data-slot-id="{slot.pk}"' not in directory(client)
 
 
 def test_a_profile_edit_shows_on_the_next_request(client, doctor, committed):
@@ -409,7 +420,7 @@ def test_a_page_with_a_message_waiting_is_never_served_from_the_cache(client, pa
     client.get(reverse("home"))  # cached for visitors
     client.force_login(patient)
     response = client.post(reverse("account_logout"), follow=True)
-    assert "You have signed out." in response.content.decode()
+    assert "You have logged out." in response.content.decode()
 
 
 def test_the_directorys_next_free_time_moves_with_the_clock_alone(
@@ -421,12 +432,12 @@ def test_the_directorys_next_free_time_moves_with_the_clock_alone(
     from appointments.schedule import refresh_next_free
 
     refresh_next_free([doctor.pk], now=timezone.now())
-    label = f"{timezone.localtime(soon):%a %-d %b, %H:%M}"
-    assert label in directory(client)
+    first = f'data-slot-id="{Slot.objects.get(starts_at=soon).pk}"'
+    assert first in directory(client)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10)):
         page = directory(client)
-        assert label not in page
-        assert f"{timezone.localtime(later.starts_at):%a %-d %b, %H:%M}" in page
+        assert first not in page  # inside the notice now
+        assert f'data-slot-id="{later.pk}"' in page
 
 
 def test_an_approval_shows_the_doctors_links_on_their_next_page(client, committed):

@@ -248,21 +248,28 @@ def test_card_shows_the_next_free_time_in_the_viewers_zone(client, patient, next
     patient.timezone = "Asia/Tokyo"
     patient.save()
     client.force_login(patient)
-    doctor = DoctorProfileFactory()
-    SlotFactory(doctor=doctor, starts_at=dt.datetime(2030, 12, 3, 0, 30, tzinfo=dt.UTC))
+    doctor = DoctorProfileFactory(user__full_name="Ada Lee")
+    far = SlotFactory(
+        doctor=doctor, starts_at=dt.datetime(2030, 12, 3, 0, 30, tzinfo=dt.UTC)
+    )
     DoctorProfile.objects.filter(pk=doctor.pk).update(
         booking_horizon=dt.timedelta(days=180)
     )
     next_free()
-    with_horizon = get(client)
-    assert b"Next:" not in with_horizon.content  # beyond the horizon: not offered
-    SlotFactory(doctor=doctor, starts_at=in_hours(30))
+    with_horizon = get(client).content.decode()
+    # Beyond the horizon: not offered.
+    assert f'data-slot-id="{far.pk}"' not in with_horizon
+    assert "No free times online for now." in with_horizon
+    soon = SlotFactory(doctor=doctor, starts_at=in_hours(30))
     next_free()
     expected = timezone.localtime(
         in_hours(30), timezone=dt.timezone(dt.timedelta(hours=9))
     )
     content = get(client).content.decode()
-    assert f"Next: {expected:%a} {expected.day} {expected:%b, %H:%M}" in content
+    assert f'data-slot-id="{soon.pk}"' in content
+    assert f'data-slot-id="{far.pk}"' not in content
+    day = f"{expected:%a} {expected.day} {expected:%b}"
+    assert f"{day}</span> <strong>{expected:%H:%M}</strong>" in content
 
 
 # --- Pagination -----------------------------------------------------------------------
@@ -401,13 +408,14 @@ def count_queries(client, django_assert_max_num_queries, limit, **params):
 @pytest.mark.parametrize(
     ("signed_in", "sort", "limit"),
     [
-        # Specializations, languages, cities, count, page (+ the page's users
-        # and specializations for the next-available sort); signed in adds the
-        # session, the user and the navbar's notification badge.
-        (False, "popular", 5),
-        (False, "next_available", 7),
-        (True, "popular", 9),
-        (True, "next_available", 11),
+        # Specializations, languages, cities, count, page, the page's next
+        # free times (+ the page's users and specializations for the
+        # next-available sort); signed in adds the session, the user and the
+        # navbar's notification badge.
+        (False, "popular", 6),
+        (False, "next_available", 8),
+        (True, "popular", 10),
+        (True, "next_available", 12),
     ],
 )
 def test_query_count_does_not_grow_with_the_number_of_doctors(

@@ -419,3 +419,37 @@ def test_a_failing_smtp_server_does_not_break_the_booking_page(
     assert Appointment.objects.filter(patient=patient, slot=slot).exists()
     assert backends.FailingEmailBackend.attempts == tasks.SEND_ATTEMPTS
     assert "Giving up" in caplog.text
+
+
+def test_an_auto_confirmed_booking_does_not_say_the_doctor_confirmed_it(
+    committed, patient, doctor, slot
+):
+    DoctorProfile.objects.filter(pk=doctor.pk).update(auto_confirm=True)
+    book(committed, patient, slot)
+    notice = Notification.objects.get(recipient=patient)
+    [email] = [email for email in mail.outbox if email.to == [patient.email]]
+    for text in (notice.message, email.body, html_of(email)):
+        assert "Dr Ada Lee confirmed" not in text
+    assert "Your appointment with Dr Ada Lee is confirmed." in email.body
+    assert notice.message.startswith("Your appointment with Dr Ada Lee on ")
+
+
+def test_a_confirmation_by_the_doctor_says_the_doctor_confirmed_it(
+    committed, patient, doctor, slot
+):
+    appointment = fresh(book(committed, patient, slot))
+    committed(appointments.confirm, user=doctor.user, appointment_id=appointment.pk)
+    notice = Notification.objects.get(recipient=patient)
+    [email] = mail.outbox
+    assert notice.message.startswith("Dr Ada Lee confirmed your appointment on ")
+    assert "Dr Ada Lee confirmed your appointment." in email.body
+    assert "Dr Ada Lee confirmed your appointment." in html_of(email)
+
+
+def test_emails_carry_the_clinics_name(committed, patient, doctor, slot, settings):
+    settings.CLINIC_NAME = "Praxis Mitte"
+    book(committed, patient, slot)
+    [email] = mail.outbox
+    assert email.subject.startswith("[Praxis Mitte] ")
+    assert "\n-- \nPraxis Mitte\n" in email.body
+    assert "Praxis Mitte" in html_of(email)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -36,6 +37,11 @@ class Command(BaseCommand):
             logins = []
             for seed in seeders:
                 logins += seed(self.stdout) or []
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
+        # Last, after everything the seeders said (the commit's tasks included),
+        # so `make run` leaves them in sight above the server's few lines.
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready at {settings.SITE_URL}. Log in with:")
+        )
         for role, email, password in logins:
             self.stdout.write(f"  {role:<10} {email:<32} {password}")
+        self.stdout.flush()
