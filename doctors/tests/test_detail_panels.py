@@ -170,3 +170,30 @@ def test_the_page_never_crosses_time_zones_or_viewers(client):
         assert cache.CSRF not in html and cache.NEXT not in html
     client.logout()
     assert untokened(page(client, doctor)) == untokened(anonymous)
+
+
+def test_a_hidden_review_a_reply_and_a_renamed_reviewer_show_at_once(
+    client, doctor, patient, committed
+):
+    visit = AppointmentFactory(
+        patient=patient, slot__doctor=doctor, status=Appointment.Status.COMPLETED
+    )
+    with committed():
+        review = reviews.create(
+            patient=patient, appointment_id=visit.pk, rating=5, comment="Ok."
+        )
+    assert "Pat P." in page(client, doctor)
+    patient.full_name = "Quinn Zed"
+    with committed():
+        patient.save()
+    html = page(client, doctor)
+    assert "Quinn Z." in html and "Pat P." not in html
+    with committed():
+        reviews.reply(
+            doctor_user=doctor.user, review_id=review.pk, text="Thank you, Quinn."
+        )
+    assert "Thank you, Quinn." in page(client, doctor)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    with committed():
+        reviews.hide(staff=staff, review_id=review.pk, reason="Off topic")
+    assert "Thank you, Quinn." not in page(client, doctor)
