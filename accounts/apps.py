@@ -11,9 +11,14 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa.signals import authenticator_added
         from django.contrib.auth.models import Group
-        from django.db.models.signals import m2m_changed, post_save, pre_delete
+        from django.db.models.signals import (
+            m2m_changed,
+            post_delete,
+            post_save,
+            pre_delete,
+        )
 
-        from . import context_processors
+        from . import context_processors, signed_in
         from .mfa import count_activation_as_mfa
         from .models import User
 
@@ -24,6 +29,11 @@ class AccountsConfig(AppConfig):
         )
         post_save.connect(context_processors.on_group_changed, sender=Group)
         pre_delete.connect(context_processors.on_group_changed, sender=Group)
+        # The signed-in user's row is cached (signed_in): a new version on change.
+        for signal in (post_save, post_delete):
+            signal.connect(signed_in.on_user_saved, sender=User)
+        for through in (User.groups.through, User.user_permissions.through):
+            m2m_changed.connect(signed_in.on_user_m2m_changed, sender=through)
 
 
 class AdminConfig(admin_apps.AdminConfig):

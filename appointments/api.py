@@ -57,6 +57,10 @@ class SlotPagination(PageNumberPagination):
     page_size = 100
 
 
+# A kept answer's key -> its doctor's id, as last found (bounded; see list()).
+_doctor_of: dict[str, int] = {}
+
+
 @extend_schema(tags=["doctors"])
 class FreeSlotsView(Conditional, ListAPIView):
     """A doctor's bookable slots between two dates (inclusive, in the doctor's time
@@ -135,11 +139,26 @@ class FreeSlotsView(Conditional, ListAPIView):
 
     def list(self, request, *args, **kwargs):
         if settings.FRAGMENT_CACHE:
-            found = cache.get(self._answer_key())
+            key = self._answer_key()
+            # The doctor this answer was last found for (in this process): its
+            # version read in the same round trip as the answer. Only a guess:
+            # the answer names its doctor, and another is read on its own.
+            guess = _doctor_of.get(key)
+            keys = [key] if guess is None else [key, fragments.version_key(guess)]
+            found = cache.get_many(keys)
+            kept = found.get(key)
             # Another shape (stored by an older release): not this answer.
-            if isinstance(found, tuple) and len(found) == 5:
-                doctor_id, version, until, body, validators = found
-                if timezone.now() < until and fragments.version(doctor_id) == version:
+            if isinstance(kept, tuple) and len(kept) == 5:
+                doctor_id, version, until, body, validators = kept
+                if len(_doctor_of) >= 10_000:
+                    _doctor_of.clear()
+                _doctor_of[key] = doctor_id
+                current = (
+                    found.get(fragments.version_key(doctor_id))
+                    if doctor_id == guess
+                    else None
+                ) or fragments.version(doctor_id)
+                if timezone.now() < until and current == version:
                     response = HttpResponse(body, content_type="application/json")
                     response.validators = validators
                     return response

@@ -17,7 +17,9 @@ language and time zone. Beside the HTML the entry keeps
 - `until`: the first moment the clock alone may change the page (a visit starts
   or ends, a cancellation cutoff passes, a hold lapses, the day turns).
 
-A hit checks both with one round trip (`get_many`); the viewer's CSRF token goes
+A hit reads the page and checks both in one round trip (`get_many`: the
+version keys guessed from this process's last hit of the page, the entry's own
+list read in a second one when the guess missed any); the viewer's CSRF token goes
 in place of the placeholder (`doctors.cache.personalize`). Pages with a message
 waiting, and anything but a 200, are rendered as ever."""
 
@@ -37,6 +39,8 @@ from doctors import cache as fragments
 from notifications import context_processors as bell
 
 _PARTY = "visits-version:{}:{}"
+# A page's key -> the version keys it depended on when last found (bounded).
+_deps_of: dict[str, tuple[str, ...]] = {}
 
 
 def party_key(kind: str, pk: int) -> str:
@@ -153,14 +157,26 @@ def personal_page(
         request.get_full_path(),
         bool(htmx) and not htmx.boosted,
         fragments.viewer_key(request),
-        fragments.fingerprint(user),
+        # The row itself, not through request.user's lazy proxy (30 lookups).
+        fragments.fingerprint(getattr(user, "_wrapped", user)),
     )
     now = timezone.now()
-    found = cache.get(key)
+    # The versions this page depended on when last found (in this process): read
+    # in the same round trip as the page. Only a guess: the entry lists its own.
+    guessed = _deps_of.get(key, ())
+    found_all = cache.get_many([key, *guessed])
+    found = found_all.get(key)
     # Another shape (stored by an older release): not this page.
     if isinstance(found, tuple) and len(found) == 3:
         deps, until, body = found
-        if now < until and cache.get_many(list(deps)) == deps:
+        if len(_deps_of) >= 10_000:
+            _deps_of.clear()
+        _deps_of[key] = tuple(deps)
+        current = {k: found_all.get(k) for k in deps if k in guessed}
+        missing = [k for k in deps if k not in guessed]
+        if missing and now < until:
+            current.update(cache.get_many(missing))
+        if now < until and all(current.get(k) == v for k, v in deps.items()):
             return HttpResponse(fragments.personalize(body, request))
     # The navigation's role names and unread count: read before it is rendered.
     deps = read_versions([roles.version_key(user.pk), bell.version_key(user.pk)])

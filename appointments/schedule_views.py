@@ -493,13 +493,48 @@ def _doctor_slots(
         DoctorProfile.objects.approved().select_related("user", "specialization"),
         slug=slug,
     )
-    version = fragments.version(doctor.pk)
-    # The practice's clock, the viewer's beside it where it reads otherwise.
-    zone, viewer_zone = doctor.zone, timezone.get_current_timezone()
     try:
         day = date_param(request, "week")
     except ValueError:
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST), 0
+    raw, key, seconds, context = _picker(request, doctor, day)
+    if is_fragment and fragments.not_modified(request, key):
+        return fragments.not_modified_response(request, key), 0
+    picker_html = fragments.personalize(raw, request)
+    if is_fragment:
+        return fragments.response_for(request, key, picker_html), seconds
+    context |= {
+        "picker_html": mark_safe(picker_html),
+        "breadcrumbs": [
+            (_("Doctors"), reverse("doctors:list")),
+            (
+                doctor.display_name,
+                doctor.get_absolute_url(),
+            ),
+            (_("Available times"), ""),
+        ],
+        **extra,
+    }
+    return render(request, "appointments/doctor_slots.html", context), seconds
+
+
+def picker_for_doctor_page(
+    request: HttpRequest, doctor: DoctorProfile
+) -> tuple[str, float]:
+    """The picker as the doctor's page shows it on load (this week), with its
+    CSRF and page placeholders still in (the page fills them per response), and
+    how many seconds a visitor's may be kept. `doctor` is approved, with its
+    user and specialization."""
+    raw, _key, seconds, _context = _picker(request, doctor, None)
+    return raw, seconds
+
+
+def _picker(request: HttpRequest, doctor: DoctorProfile, day) -> tuple:
+    """(the picker fragment with placeholders, its cache key, how many seconds a
+    visitor's may be kept, the context of the page around it)."""
+    version = fragments.version(doctor.pk)
+    # The practice's clock, the viewer's beside it where it reads otherwise.
+    zone, viewer_zone = doctor.zone, timezone.get_current_timezone()
     now = timezone.now()
     picker = selectors.free_slots_by_day(
         doctor=doctor,
@@ -532,8 +567,6 @@ def _doctor_slots(
         str(viewer_zone),
         fragments.viewer_key(request),
     )
-    if is_fragment and fragments.not_modified(request, key):
-        return fragments.not_modified_response(request, key), 0
 
     def render_picker() -> str:
         return render_to_string(
@@ -541,19 +574,4 @@ def _doctor_slots(
             {**context, "user": request.user, **fragments.placeholder_context()},
         )
 
-    picker_html = fragments.personalize(fragments.get(key, render_picker), request)
-    if is_fragment:
-        return fragments.response_for(request, key, picker_html), seconds
-    context |= {
-        "picker_html": mark_safe(picker_html),
-        "breadcrumbs": [
-            (_("Doctors"), reverse("doctors:list")),
-            (
-                doctor.display_name,
-                doctor.get_absolute_url(),
-            ),
-            (_("Available times"), ""),
-        ],
-        **extra,
-    }
-    return render(request, "appointments/doctor_slots.html", context), seconds
+    return fragments.get(key, render_picker), key, seconds, context

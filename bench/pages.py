@@ -660,14 +660,10 @@ def pages_to_measure(keys: dict[str, str]) -> list[Page]:
         Page(
             "/doctors/ signed in", [("/doctors/", False)], cookie=patient, target=0.25
         ),
-        Page("a doctor's page (alone)", [(f"/doctors/{slug}/", False)]),
+        # Its slots and reviews panels are rendered in: one request shows them.
         Page(
-            "a doctor's page + its 2 panels (views/s)",
-            [
-                (f"/doctors/{slug}/", False),
-                (f"/doctors/{slug}/slots/", True),
-                (f"/doctors/{slug}/reviews/", True),
-            ],
+            "a doctor's page with its 2 panels",
+            [(f"/doctors/{slug}/", False)],
             target=0.35,
         ),
         Page("free slots fragment", [(f"/doctors/{slug}/slots/", True)], target=0.50),

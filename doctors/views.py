@@ -541,24 +541,46 @@ DETAIL_TEMPLATES = (
     "base.html",
     "includes/_navbar.html",
     "includes/_breadcrumbs.html",
+    # Its panels, rendered in (appointments.schedule_views, reviews.views).
+    "appointments/_slot_picker.html",
+    "appointments/_slot_day.html",
+    "appointments/_slot_name.html",
+    "reviews/_reviews_panel.html",
+    "reviews/_review_card.html",
+    "reviews/_stars.html",
 )
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A doctor's page (its slots and reviews panels come by htmx); for visitors
-    from the cache without a query, under the directory's listing version (any
-    doctor's change moves it), read before the doctor is."""
+    """A doctor's page with its slots and reviews panels rendered in (the same
+    HTML their htmx fragments swap in as the viewer pages through them: one
+    request, not three); for visitors from the cache without a query, under the
+    directory's listing version (any doctor's change, a slot's or a review's
+    included, moves it), read before the doctor is, and only until the clock
+    may change the slots it shows."""
+    from appointments.schedule_views import picker_for_doctor_page
+    from reviews.views import panel_for_doctor_page
 
-    def render_detail(extra: dict) -> HttpResponse:
+    def render_detail(extra: dict) -> tuple[HttpResponse, float]:
         doctor = get_object_or_404(
             DoctorProfile.objects.visible_to(request.user)
             .with_follow_state(request.user)
             .select_related("user", "specialization"),
             slug=slug,
         )
+        seconds = float(cache.TIMEOUT)
+        slots_panel = ""
+        if doctor.is_approved:
+            slots_panel, seconds = picker_for_doctor_page(request, doctor)
+        reviews_panel = panel_for_doctor_page(request, doctor)
+        # Kept (visitors): the page's placeholders are filled per response.
+        if extra.get("csrf_token") != cache.CSRF:
+            slots_panel = cache.personalize(slots_panel, request)
         context = {
             "doctor": doctor,
             "currency": settings.CLINIC_CURRENCY,
+            "slots_panel": mark_safe(slots_panel),
+            "reviews_panel": mark_safe(reviews_panel),
             "breadcrumbs": [
                 (_("Doctors"), reverse("doctors:list")),
                 (doctor.specialization.name, doctor.specialization.get_absolute_url()),
@@ -566,7 +588,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             **extra,
         }
-        return render(request, "doctors/doctor_detail.html", context)
+        return render(request, "doctors/doctor_detail.html", context), seconds
 
     return cache.anonymous_page(
         request, DETAIL_TEMPLATES, cache.listing_version, render_detail

@@ -269,11 +269,49 @@ def _doctor_reviews(request: HttpRequest, slug: str, extra: dict) -> HttpRespons
         ),
         slug=slug,
     )
+    is_fragment = template_for(request, "page", "fragment") == "fragment"
+    panel, key = _panel(
+        request,
+        doctor,
+        sort=request.GET.get("sort", "newest"),
+        page_number=request.GET.get("page") or "1",
+    )
+    if is_fragment:
+        if key and fragments.not_modified(request, key):
+            return fragments.not_modified_response(request, key)
+        if key:
+            return fragments.response_for(request, key, panel)
+        return HttpResponse(panel)
+    context = {
+        "doctor": doctor,
+        "panel_html": mark_safe(panel),
+        "breadcrumbs": [
+            (_("Doctors"), reverse("doctors:list")),
+            (doctor.specialization.name, doctor.specialization.get_absolute_url()),
+            (
+                doctor.display_name,
+                doctor.get_absolute_url(),
+            ),
+            (_("Reviews"), ""),
+        ],
+        **extra,
+    }
+    return render(request, "reviews/doctor_reviews.html", context)
+
+
+def panel_for_doctor_page(request: HttpRequest, doctor: DoctorProfile) -> str:
+    """The panel as the doctor's page shows it on load (newest first, page 1):
+    the same HTML the htmx fragment swaps in."""
+    return _panel(request, doctor, sort="newest", page_number="1")[0]
+
+
+def _panel(
+    request: HttpRequest, doctor: DoctorProfile, *, sort: str, page_number: str
+) -> tuple[str, str]:
+    """(the panel's HTML, its cache key: "" when it is this viewer's own)."""
     version = fragments.version(doctor.pk)
-    sort = request.GET.get("sort", "newest")
     if sort not in ReviewQuerySet.SORTS:
         sort = "newest"
-    page_number = request.GET.get("page") or "1"
     own_hidden = list(
         Review.objects.by(request.user)
         .filter(doctor=doctor, is_hidden=True)
@@ -303,7 +341,6 @@ def _doctor_reviews(request: HttpRequest, slug: str, extra: dict) -> HttpRespons
             "panel_url": _doctor_reviews_url(doctor),
         }
 
-    is_fragment = template_for(request, "page", "fragment") == "fragment"
     # Junk page numbers are not worth a cache entry each.
     cacheable = (
         not own_hidden
@@ -326,29 +363,9 @@ def _doctor_reviews(request: HttpRequest, slug: str, extra: dict) -> HttpRespons
             page_number,
             fragments.viewer_key(request),
         )
-        if is_fragment and fragments.not_modified(request, key):
-            return fragments.not_modified_response(request, key)
         panel = fragments.get(
             key, lambda: render_to_string(PANEL_TEMPLATES[0], panel_context())
         )
     else:
         panel = render_to_string(PANEL_TEMPLATES[0], panel_context(), request)
-    if is_fragment:
-        if key:
-            return fragments.response_for(request, key, panel)
-        return HttpResponse(panel)
-    context = {
-        "doctor": doctor,
-        "panel_html": mark_safe(panel),
-        "breadcrumbs": [
-            (_("Doctors"), reverse("doctors:list")),
-            (doctor.specialization.name, doctor.specialization.get_absolute_url()),
-            (
-                doctor.display_name,
-                doctor.get_absolute_url(),
-            ),
-            (_("Reviews"), ""),
-        ],
-        **extra,
-    }
-    return render(request, "reviews/doctor_reviews.html", context)
+    return panel, key

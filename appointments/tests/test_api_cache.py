@@ -196,3 +196,23 @@ def test_an_answer_kept_in_another_shape_is_not_served(client, doctor):
     view.request = client.get(f"/api/v1/doctors/{doctor.slug}/slots/").wsgi_request
     cache.set(view._answer_key(), (doctor.pk, "v", timezone.now(), b"[]"))
     assert slot_ids(client, doctor) == [slot.pk]
+
+
+def test_a_wrong_guess_of_the_answers_doctor_is_never_trusted(
+    client, doctor, patient, committed
+):
+    """A kept answer's doctor is guessed (per process) to read its version in the
+    same round trip; a guess naming another doctor reads the right one."""
+    from appointments import api
+    from doctors.tests.factories import DoctorProfileFactory
+
+    slot, other = tomorrow_slot(doctor), tomorrow_slot(doctor, 1)
+    assert slot_ids(client, doctor) == [slot.pk, other.pk]
+    assert slot_ids(client, doctor) == [slot.pk, other.pk]  # the guess learnt
+    assert set(api._doctor_of.values()) >= {doctor.pk}
+    stranger = DoctorProfileFactory()
+    for key in api._doctor_of:
+        api._doctor_of[key] = stranger.pk
+    with committed():
+        services.hold(patient=patient, slot_id=slot.pk)
+    assert slot_ids(client, doctor) == [other.pk]

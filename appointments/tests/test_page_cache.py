@@ -303,3 +303,22 @@ def test_a_doctor_no_longer_approved_loses_their_kept_day(
         doctor.save()
     response = client.browsers[doctor.user.pk].get(DAY)
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("guess", ["none of them", "only some"])
+def test_a_wrong_guess_of_a_pages_versions_is_never_trusted(
+    client, patient, committed, guess
+):
+    """A hit reads the versions it guesses from the last hit in the same round
+    trip as the page; the entry's own list decides, the rest read apart."""
+    from appointments import caching
+    from notifications import services as notifications
+
+    AppointmentFactory(patient=patient)
+    assert "notification-badge" not in page(client, patient)
+    assert "notification-badge" not in page(client, patient)  # the guess learnt
+    for key, deps in caching._deps_of.items():
+        caching._deps_of[key] = () if guess == "none of them" else deps[:1]
+    with committed():
+        notifications.notify(recipient=patient, kind="appointment_booked", message="")
+    assert "notification-badge" in page(client, patient)

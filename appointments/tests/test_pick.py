@@ -316,7 +316,10 @@ def test_the_times_come_right_under_the_name_before_about(client):
     assert times < html.index('id="qualifications-heading"')
     assert times < html.index('id="practice-heading"')
     slots = reverse("appointments:doctor_slots", args=[slot.doctor.slug])
-    assert f'hx-get="{slots}" hx-trigger="load"' in html  # the htmx panel
+    # The picker itself, rendered in (not loaded by htmx), under the times' heading.
+    picker = html.index(f'id="slot-picker-{slot.doctor.pk}"')
+    assert times < picker < html.index('id="about-heading"')
+    assert f'data-slot-id="{slot.pk}"' in html
     assert f'<a href="{slots}"><i class="bi bi-calendar-week"' in html  # the week
 
 

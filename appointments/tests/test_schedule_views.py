@@ -561,11 +561,16 @@ def test_the_picker_query_count_does_not_grow_with_slots(
         client.get(slots_url(doctor))
 
 
-def test_the_doctor_page_embeds_the_picker_behind_a_real_link(client, doctor):
+def test_the_doctor_page_holds_the_picker_itself(client, doctor):
+    """Rendered in (one request, not a second one by htmx on load): the same HTML
+    the fragment gives, whose week links swap it by htmx; the full week's page
+    stays a link."""
+    SlotFactory(doctor=doctor)
     text = client.get(doctor.get_absolute_url()).text
-    url = slots_url(doctor)
-    assert f'<a href="{url}" hx-get="{url}" hx-trigger="load"' in text
-    assert "See available times" in text
+    fragment = client.get(slots_url(doctor), headers={"HX-Request": "true"}).text
+    assert 'hx-trigger="load"' not in text
+    assert fragment.strip() and fragment in text
+    assert f'<a href="{slots_url(doctor)}">' in text
 
 
 def test_removing_time_off_is_rate_limited(doctor_client, doctor):

@@ -488,12 +488,16 @@ def test_an_unapproved_doctors_reviews_are_404(client):
     assert client.get(panel_url(pending)).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_the_doctor_page_embeds_the_panel_with_a_real_link(client, doctor):
+def test_the_doctor_page_holds_the_panel_itself(client, doctor):
+    """Rendered in (one request, not a second one by htmx on load): the same HTML
+    the fragment gives, whose sort and page links swap it by htmx."""
     html = client.get(doctor.get_absolute_url()).content.decode()
-    assert f'href="{panel_url(doctor)}"' in html
-    assert f'hx-get="{panel_url(doctor)}"' in html
-    assert 'hx-trigger="load"' in html
-    assert "Read reviews" in html
+    fragment = client.get(panel_url(doctor), headers={"HX-Request": "true"})
+    assert 'hx-trigger="load"' not in html
+    assert (
+        f'<div id="reviews-panel" aria-live="polite">{fragment.content.decode()}</div>'
+        in html
+    )
 
 
 # --- query counts ----------------------------------------------------------------
