@@ -78,13 +78,17 @@ def listing_version() -> str:
     return versions([_LISTING])[_LISTING]
 
 
+# The cache key of the listing version, for readers that check it beside other
+# versions in one round trip (appointments.caching).
+LISTING_VERSION_KEY = _VERSION.format(_LISTING)
+
+
 def with_listing_version(keys: list[str]) -> tuple[str, dict]:
     """The listing version and the values of `keys`, in one round trip. A value
     stored with the version it was computed under (read before its queries) is
     current while that version is."""
-    version_key = _VERSION.format(_LISTING)
-    found = cache.get_many([version_key, *keys])
-    version = found.pop(version_key, None) or listing_version()
+    found = cache.get_many([LISTING_VERSION_KEY, *keys])
+    version = found.pop(LISTING_VERSION_KEY, None) or listing_version()
     return version, found
 
 

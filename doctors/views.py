@@ -1,4 +1,5 @@
 import copy
+import datetime as dt
 from functools import wraps
 from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
@@ -194,18 +195,42 @@ def _directory(
             cache.fingerprint(specialization) if specialization else None,
         )
 
-    response = cache.anonymous_page(
-        request,
-        DIRECTORY_TEMPLATES,
-        parts,
-        lambda extra: _render_directory(request, specialization, extra),
-        # A free-text search is not worth an entry each.
-        cacheable=not request.GET.get("q"),
-    )
+    if request.user.is_authenticated and not request.GET.get("q"):
+        response = _signed_in_directory(request, specialization)
+    else:
+        response = cache.anonymous_page(
+            request,
+            DIRECTORY_TEMPLATES,
+            parts,
+            lambda extra: _render_directory(request, specialization, extra),
+            # A free-text search is not worth an entry each.
+            cacheable=not request.GET.get("q"),
+        )
     # htmx pushes the results' address: the browser must not show the results
     # fragment it got there as the page when Back (or a reload) comes to it.
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
+
+
+def _signed_in_directory(
+    request: HttpRequest, specialization: Specialization | None
+) -> HttpResponse:
+    """A signed-in viewer's directory, kept whole per viewer (with their follow
+    boxes and navigation) while the listing version (which every follow, slot and
+    profile change moves), their roles and their unread count stand, and the
+    clock leaves the cards' times alone."""
+    from appointments import caching  # appointments builds on doctors
+
+    def render_page(store: dict | None):
+        extra = {}
+        if store is not None:
+            store["deps"].update(caching.read_versions([cache.LISTING_VERSION_KEY]))
+            extra = store["extra"]
+        response, seconds = _render_directory(request, specialization, extra)
+        until = timezone.now() + dt.timedelta(seconds=seconds)
+        return response, until if store is not None else None
+
+    return caching.personal_page(request, DIRECTORY_TEMPLATES, render_page)
 
 
 def _results_only(request: HttpRequest) -> bool:

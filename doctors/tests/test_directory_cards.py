@@ -361,3 +361,22 @@ def test_the_all_specialties_page_says_when_there_are_none(client):
     assert "No specialties are listed yet." in page(
         client, reverse("doctors:specializations")
     )
+
+
+def test_a_signed_in_directory_is_kept_whole_until_the_bell_or_a_follow_moves(
+    client, patient, django_assert_max_num_queries, fragment_cache, committed
+):
+    from notifications import services as notifications
+
+    doctor = DoctorProfileFactory()
+    client.force_login(patient)
+    page(client)
+    with django_assert_max_num_queries(1):  # the session at most: no page query
+        assert "notification-badge" not in page(client)
+    with committed():
+        notifications.notify(recipient=patient, kind="appointment_booked", message="")
+    assert "notification-badge" in page(client)
+    with committed():
+        services.follow(patient=patient, doctor=doctor)
+    content = page(client)
+    assert f'action="{reverse("doctors:unfollow", args=[doctor.slug])}"' in content
