@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
@@ -134,6 +135,21 @@ def page(live_server, monkeypatch, request):
         # per-context connection handler opened a connection of its own: close
         # it, or it outlives the test and blocks dropping the test database.
         connections.close_all()
+
+
+def hand_session(page, live_server, client) -> None:
+    """Give the browser the session of a Django test `client`, signed in however
+    the test needs (force_login; log_in_with_mfa for staff): the log-in pages have
+    browser tests of their own."""
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
 
 
 AXE_SOURCE = Path(__file__).parent / "clinic" / "tests" / "vendor" / "axe.min.js"

@@ -7,7 +7,6 @@ import re
 import zoneinfo
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
@@ -18,7 +17,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from accounts.tests.mfa import log_in_with_mfa
 from appointments.models import Appointment
 from appointments.tests.factories import AppointmentFactory, SlotFactory
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, PHONE, hand_session
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -144,15 +143,7 @@ def test_each_roles_navigation(page, log_in, axe, screenshot, live_server):
     # transactional test's flush removes: give the desk's own back.
     staff.user_permissions.add(Permission.objects.get(codename="work_front_desk"))
     signed_in = log_in_with_mfa(Client(), staff)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    hand_session(page, live_server, signed_in)
     page.goto("/start/")
     assert page.url.endswith("/admin/appointments/appointment/desk/"), page.url
     page.goto("/doctors/")

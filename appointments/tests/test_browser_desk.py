@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.tests.mfa import log_in_with_mfa
 from appointments.models import Appointment
 from appointments.tests.factories import SlotFactory
+from conftest import hand_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,15 +49,7 @@ def sign_in_with_a_session(page, live_server, user) -> None:
     """Sign in through the real pages, password then the authenticator's code,
     and hand the session to the browser: the journey is the desk's."""
     client = log_in_with_mfa(Client(), user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    hand_session(page, live_server, client)
 
 
 def test_the_desk_books_a_caller_without_an_account(page, live_server, staff, doctor):

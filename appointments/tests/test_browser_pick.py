@@ -7,7 +7,6 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from appointments.models import Appointment, Slot
 from appointments.tests.factories import SlotFactory
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, PHONE, hand_session
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -167,15 +166,7 @@ def test_the_countdown_says_when_the_hold_has_run_out(page, live_server):
     )
     client = Client()
     client.force_login(patient)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    hand_session(page, live_server, client)
     page.goto(f"/slots/{slot.pk}/book/")
     assert re.fullmatch(
         r"\([0-3]:0\d left\)", page.locator("[data-countdown-left]").inner_text()

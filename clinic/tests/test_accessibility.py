@@ -4,7 +4,6 @@ a desktop's width: zero violations, and a screenshot of each page for review."""
 import datetime as dt
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from appointments.tests.factories import (
     TimeOffFactory,
     WeeklyAvailabilityFactory,
 )
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, PHONE, hand_session
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.tests.factories import NotificationFactory
 
@@ -45,15 +44,7 @@ def sign_in(page, live_server, user):
     """Hand the browser a session of `user` (the log-in form has its own tests)."""
     client = Client()
     client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    hand_session(page, live_server, client)
 
 
 def sweep(page, axe, screenshot, pages):

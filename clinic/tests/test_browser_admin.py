@@ -5,7 +5,6 @@ axe-core violation, and the change lists fit the window. Screenshots for review.
 import datetime as dt
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from appointments.tests.factories import (
     SlotFactory,
     WeeklyAvailabilityFactory,
 )
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, PHONE, hand_session
 from doctors.models import DoctorProfile
 from doctors.tests.factories import DoctorProfileFactory
 from notifications.models import EmailPreference
@@ -32,15 +31,7 @@ def hand_session_to(page, live_server, user) -> None:
     """Sign in through the real pages (password, then the authenticator's code)
     and give the session to the browser, as the admin wants a second factor."""
     client = log_in_with_mfa(Client(), user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    hand_session(page, live_server, client)
 
 
 def records():

@@ -4,10 +4,10 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from accounts.tests.mfa import log_in_with_mfa
+from conftest import hand_session
 from doctors.tests.factories import DoctorProfileFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,15 +52,7 @@ def test_admin_and_api_docs_run_under_the_policy(
     # The admin wants the second factor: sign in through the pages with it, then
     # hand the session to the browser.
     signed_in = log_in_with_mfa(Client(), admin_user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    hand_session(page, live_server, signed_in)
     page.goto("/admin/appointments/appointment/")
     page.get_by_role("heading", name=re.compile("appointment", re.I)).first.wait_for()
     page.goto("/api/docs/")
