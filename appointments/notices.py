@@ -111,20 +111,15 @@ def transitioned(appointment: Appointment, *, role: str, from_status: str) -> No
     link = appointment.get_absolute_url()
     names = {"doctor": doctor.display_name, "patient": patient.full_name}
     if appointment.status == Status.CONFIRMED:
-        # Named as the one who confirmed only when the doctor did it themselves.
-        by_doctor = role == "doctor"
-        text = (
-            _("%(doctor)s confirmed your appointment on %(when)s.")
-            if by_doctor
-            else _("Your appointment with %(doctor)s on %(when)s is confirmed.")
-        )
+        # Only the doctor confirms a pending visit (rules.TRANSITIONS), so they are
+        # named; one confirmed at booking is told by `booked`, without a name.
         notify(
             recipient=patient,
             kind=Notification.Kind.APPOINTMENT_CONFIRMED,
-            message=text
+            message=_("%(doctor)s confirmed your appointment on %(when)s.")
             % {**names, "when": format_for(patient, appointment.starts_at)},
             link=link,
-            email_context={**context, "confirmed_by_doctor": by_doctor},
+            email_context={**context, "confirmed_by_doctor": True},
             attachments=calendar_attachment(appointment),
         )
     elif appointment.status == Status.COMPLETED:

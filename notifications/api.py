@@ -164,9 +164,8 @@ class SwitchesView(APIView):
     rate_action = "notification_settings"  # shared with its page (accounts.limits)
     form_class: type = None
     serializer_class: type = None
-
-    def save(self, *, user, enabled: dict) -> None:
-        raise NotImplementedError
+    # The settings page's service: save(user=, enabled={kind: bool}).
+    save = None
 
     def current(self, user) -> dict:
         form = self.form_class(user=user)
@@ -192,8 +191,7 @@ class EmailPreferencesView(SwitchesView):
     form_class = EmailPreferencesForm
     serializer_class = EmailPreferencesSerializer
 
-    def save(self, *, user, enabled: dict) -> None:
-        services.save_email_preferences(user=user, enabled=enabled)
+    save = staticmethod(services.save_email_preferences)
 
     @extend_schema(
         summary="My email preferences",
@@ -245,8 +243,7 @@ class NotificationsOnView(SwitchesView):
     form_class = OptOutForm
     serializer_class = NotificationsOnSerializer
 
-    def save(self, *, user, enabled: dict) -> None:
-        services.save_opt_outs(user=user, enabled=enabled)
+    save = staticmethod(services.save_opt_outs)
 
     @extend_schema(
         summary="Notifications I receive at all",
