@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from doctors import cache as doctor_cache
 from doctors.models import DoctorProfile
 
 from . import caching, notices, schedule, selectors
@@ -103,9 +104,10 @@ __all__ = [
 Status = Appointment.Status
 
 
-def _doctor_of_slot(slot_id) -> int | None:
-    # A slot never changes doctor: read before any lock, to lock the doctor first.
-    return Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
+def _lock_doctors_of(slots: Q) -> list[int]:
+    """Lock the doctors of these slots, the first lock, and return their ids: one
+    statement, the slots read in it but not locked (a slot never changes doctor)."""
+    return DoctorProfile.objects.lock(Slot.objects.filter(slots).values("doctor_id"))
 
 
 def _lock_slot(slot_id) -> Slot | None:
@@ -155,14 +157,10 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
     see the slot as unavailable until the hold expires or is released.
     Raises BookingError (SlotUnavailable or a BookingRefused)."""
     now = now or timezone.now()
-    # The slot's doctor (a slot never changes doctor: read before any lock, to
-    # lock the doctor first) and, in the same read, the doctors of the patient's
-    # other holds: they are locked too (they get a slot back). A hold made
-    # meanwhile with yet another doctor is left to expire.
-    rows = Slot.objects.filter(Q(pk=slot_id) | Q(held_by=patient)).values_list(
-        "pk", "doctor_id"
-    )
-    doctor_ids = DoctorProfile.objects.lock(doctor for _pk, doctor in rows)
+    # The slot's doctor and the doctors of the patient's other holds: they are
+    # locked too (they get a slot back). A hold made meanwhile with yet another
+    # doctor is left to expire.
+    doctor_ids = _lock_doctors_of(Q(pk=slot_id) | Q(held_by=patient))
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
@@ -187,7 +185,7 @@ def hold(*, patient: User, slot_id: int, now: dt.datetime | None = None) -> Slot
 @transaction.atomic
 def release_hold(*, patient: User, slot_id: int) -> bool:
     """Give back the patient's hold on the slot. Returns whether there was one."""
-    doctor_ids = DoctorProfile.objects.lock([_doctor_of_slot(slot_id)])
+    doctor_ids = _lock_doctors_of(Q(pk=slot_id))
     slot = _lock_slot(slot_id)
     if slot is None or slot.held_by_id != patient.pk:
         return False
@@ -225,12 +223,14 @@ def book(
     by_staff = booked_by.pk != patient.pk
     if by_staff and not booked_by.is_staff:
         raise ActionNotAllowed
-    DoctorProfile.objects.lock([_doctor_of_slot(slot_id)])
+    _lock_doctors_of(Q(pk=slot_id))
     slot = _lock_slot(slot_id)
     if slot is None:
         raise SlotUnavailable
     _lock_user(patient)
     check_booking_rules(slot=slot, patient=patient, now=now, by_staff=by_staff)
+    # Read before the hold is cleared below.
+    held_here = slot.is_held_by(patient, now)
     doctor = slot.doctor
     status = Status.CONFIRMED if doctor.auto_confirm else Status.PENDING
     try:
@@ -252,7 +252,13 @@ def book(
     Slot.objects.filter(pk=slot.pk).update(
         is_booked=True, held_by=None, held_until=None
     )
-    refresh_next_free([doctor.pk], now=now)
+    if held_here:
+        # A held slot is not free, so booking it moves no first free time; the
+        # stored first hold end may now be early, which only brings a recount
+        # forward (`next_free_is_current`). What shows the slot moves on.
+        doctor_cache.bump_on_commit([doctor.pk])
+    else:
+        refresh_next_free([doctor.pk], now=now)
     notes = [_("Booked by the clinic") if by_staff else ""]
     if doctor.auto_confirm:
         notes.append(_("confirmed automatically"))

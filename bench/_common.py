@@ -50,6 +50,7 @@ def setup_django(*, collectstatic: bool) -> None:
     import psycopg
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connections
 
     django.setup()
     db = settings.DATABASES["default"]
@@ -62,6 +63,17 @@ def setup_django(*, collectstatic: bool) -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    # The generators' bulk statements run far longer than a request may; the
+    # served app (gunicorn, its own processes) keeps the timeout.
+    db["OPTIONS"]["options"] = (
+        db["OPTIONS"]
+        .get("options", "")
+        .replace(
+            f"statement_timeout={int(settings.DATABASE_STATEMENT_TIMEOUT * 1000)}",
+            "statement_timeout=0",
+        )
+    )
+    connections.close_all()
     call_command("migrate", verbosity=0, skip_checks=True)
     if collectstatic:
         call_command("collectstatic", verbosity=0, interactive=False)

@@ -68,14 +68,14 @@ class DoctorProfileQuerySet(models.QuerySet):
             return self.filter(Q(status=DoctorProfile.Status.APPROVED) | Q(user=user))
         return self.approved()
 
-    def lock(self, pks: Iterable[int | None]) -> list[int]:
+    def lock(self, pks: "Iterable[int | None] | models.QuerySet") -> list[int]:
         """Lock the rows of these doctors (those this queryset holds) in id order
         and return their ids. The first lock of every write to a doctor's slots,
         reviews or followers, so such writes queue per doctor and cannot
-        deadlock."""
+        deadlock. `pks` may be a queryset of ids, read in the same statement."""
         return list(
             self.select_for_update()
-            .filter(pk__in=set(pks))
+            .filter(pk__in=pks if isinstance(pks, models.QuerySet) else set(pks))
             .order_by("pk")
             .values_list("pk", flat=True)
         )

@@ -97,6 +97,41 @@ def test_hold_release_book_cancel_and_reschedule_keep_it_exact():
     assert_exact(doctor)
 
 
+def test_booking_ones_own_hold_moves_no_first_free_time(frozen):
+    """A held slot is not free: booking it keeps the stored first free time, and
+    its check time, as the hold left them (no recount), and they stay exact."""
+    doctor, slots = doctor_with_slots()
+    patient = UserFactory()
+    services.hold(patient=patient, slot_id=slots[0].pk)
+    frozen.move_to(NOW + dt.timedelta(minutes=1))
+
+    services.book(patient=patient, slot_id=slots[0].pk, reason="Cough")
+
+    doctor.refresh_from_db()
+    assert (doctor.next_free_at, doctor.next_free_checked_at) == (
+        slots[1].starts_at,
+        NOW,
+    )
+    assert_exact(doctor)
+
+
+def test_booking_after_ones_hold_ended_recounts(frozen):
+    doctor, slots = doctor_with_slots()
+    patient = UserFactory()
+    services.hold(patient=patient, slot_id=slots[0].pk)
+    later = NOW + services.HOLD_DURATION
+    frozen.move_to(later)
+
+    services.book(patient=patient, slot_id=slots[0].pk, reason="Cough")
+
+    doctor.refresh_from_db()
+    assert (doctor.next_free_at, doctor.next_free_checked_at) == (
+        slots[1].starts_at,
+        later,
+    )
+    assert_exact(doctor, later)
+
+
 def test_holding_another_doctors_slot_gives_the_first_one_back():
     first, first_slots = doctor_with_slots()
     second, second_slots = doctor_with_slots()

@@ -185,6 +185,21 @@ def test_confirming_books_and_shows_it_in_my_appointments(patient_client, patien
     assert "Pending" in html
 
 
+def test_holding_and_booking_write_no_session(patient_client, doctor, settings):
+    """The "Booked" message rides in its own cookie: neither step of a booking
+    saves the session (a database write on every booking otherwise)."""
+    slot = free_slot(doctor)
+    held = patient_client.post(reverse("appointments:hold", args=[slot.pk]))
+    booked = patient_client.post(
+        reverse("appointments:confirm", args=[slot.pk]), {"reason": REASON}
+    )
+    assert booked.url == reverse("appointments:list")
+    assert settings.SESSION_COOKIE_NAME not in held.cookies
+    assert settings.SESSION_COOKIE_NAME not in booked.cookies
+    assert "messages" in booked.cookies
+    assert "Booked:" in patient_client.get(booked.url).content.decode()
+
+
 def test_htmx_confirmation_gets_a_client_redirect(patient_client, doctor):
     slot = free_slot(doctor)
     response = patient_client.post(

@@ -356,6 +356,26 @@ def test_postgres_connections_carry_the_statement_and_lock_timeouts():
         assert cursor.fetchone() == ("5s",)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_prepares_a_statement_a_connection_runs_often():
+    """PostgreSQL plans a query a connection keeps running once, not every time."""
+    from doctors.models import Specialization
+
+    def prepared() -> int:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%doctors_specialization%"],
+            )
+            return cursor.fetchone()[0]
+
+    assert prepared() == 0
+    for _ in range(6):
+        Specialization.objects.filter(slug="cardiology").exists()
+    assert prepared() == 1
+
+
 # --- bodies too large or too deep ---------------------------------------------------
 
 SEVEN_MB = json.dumps({"reason": "x" * (7 * 1024 * 1024)})
