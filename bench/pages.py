@@ -511,6 +511,7 @@ class Page:
     paths: list[tuple[str, bool]]  # (path, htmx?) taken in turn
     cookie: str = ""
     target: float | None = None
+    status: int = 200  # what every path answers
 
 
 def wrk_path() -> str:
@@ -565,7 +566,8 @@ def run_wrk(port: int, page: Page, seconds: float, scripts: Path) -> dict:
 
 
 def check_pages(pages: list[Page]) -> None:
-    """Each path answers 200 (not a redirect to the login page) before timing."""
+    """Each path answers its status (never a redirect to the login page) before
+    timing."""
     for page in pages:
         for path, hx in page.paths:
             connection = http.client.HTTPConnection(HOST, PORT, timeout=30)
@@ -575,8 +577,9 @@ def check_pages(pages: list[Page]) -> None:
             connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
-            if response.status != 200:
-                sys.exit(f"GET {path} ({page.title}): {response.status}")
+            location = response.getheader("Location") or ""
+            if response.status != page.status or "/login/" in location:
+                sys.exit(f"GET {path} ({page.title}): {response.status} {location}")
 
 
 def measure(page: Page, bare: Page, scripts: Path) -> dict:
@@ -684,6 +687,15 @@ def pages_to_measure(keys: dict[str, str]) -> list[Page]:
             [("/doctors/me/appointments/", False)],
             cookie=f"sessionid={keys['doctor']}",
             target=0.30,
+        ),
+        # No target: what any signed-in request costs at least (the middleware,
+        # the session and user from Redis, two EXISTS), the floor under booking's
+        # two POSTs.
+        Page(
+            "signed-in redirect /start/ (floor)",
+            [("/start/", False)],
+            cookie=patient,
+            status=302,
         ),
     ]
 
