@@ -4,9 +4,11 @@ import os
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from accounts.tests.mfa import log_in_with_mfa
@@ -223,3 +225,12 @@ def pytest_runtest_setup(item):
 
         if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")
+
+
+@pytest.fixture
+def one_rate_window():
+    """One frozen instant for a test that counts requests up to a rate limit: a
+    slow run must not straddle two of django-ratelimit's fixed windows (the count
+    would start again and the limit never be reached)."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield

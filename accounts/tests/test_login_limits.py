@@ -80,7 +80,7 @@ def test_behind_a_proxy_each_client_has_its_own_budget(client, victim, settings)
     assert response.status_code == HTTPStatus.FOUND
 
 
-def test_one_address_spraying_many_accounts_is_stopped(client, victim):
+def test_one_address_spraying_many_accounts_is_stopped(one_rate_window, client, victim):
     statuses = [
         log_in(client, f"nobody{n}@example.com", "wrong").status_code for n in range(30)
     ]

@@ -183,7 +183,7 @@ def test_removing_the_picture_asks_first_then_deletes_it(
 
 
 @time_machine.travel(FROZEN, tick=False)  # one rate-limit window
-def test_the_profile_form_is_rate_limited(patient_client):
+def test_the_profile_form_is_rate_limited(one_rate_window, patient_client):
     for _ in range(20):
         patient_client.post(URL, details())
     response = patient_client.post(URL, details())

@@ -395,7 +395,7 @@ def test_sick_day_and_agenda_access(client, doctor, patient, staff, who, expecte
         assert client.get(reverse(f"appointments:{name}")).status_code == expected
 
 
-def test_the_no_show_button_is_rate_limited(doctor_client, doctor):
+def test_the_no_show_button_is_rate_limited(one_rate_window, doctor_client, doctor):
     appointment = visit(doctor, at(2), status=Status.CONFIRMED)
     url = reverse("appointments:no_show", args=[appointment.pk])
     codes = {doctor_client.post(url).status_code for _ in range(31)}

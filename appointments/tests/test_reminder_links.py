@@ -145,7 +145,7 @@ def test_a_link_for_the_old_time_is_refused_after_a_reschedule(client):
     assert appointment.is_active
 
 
-def test_the_links_are_rate_limited(client):
+def test_the_links_are_rate_limited(one_rate_window, client):
     appointment = confirmed(30)
     path = path_of(appointment, reminders.ATTEND)
     statuses = [client.get(path).status_code for _ in range(21)]

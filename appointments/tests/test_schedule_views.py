@@ -245,7 +245,7 @@ def test_removing_a_window(doctor_client, doctor):
     ) == [0]
 
 
-def test_saving_availability_is_rate_limited(doctor_client):
+def test_saving_availability_is_rate_limited(one_rate_window, doctor_client):
     data = availability_data([(0, "09:00", "10:00")])
     for _ in range(30):
         doctor_client.post(AVAILABILITY, data)
@@ -351,7 +351,7 @@ def test_removing_time_off_asks_first_then_brings_slots_back(doctor_client, doct
     assert Slot.objects.filter(doctor=doctor).count() == before
 
 
-def test_adding_time_off_is_rate_limited(doctor_client):
+def test_adding_time_off_is_rate_limited(one_rate_window, doctor_client):
     for _ in range(30):
         doctor_client.post(TIME_OFF_ADD, {})
     assert (
@@ -573,7 +573,7 @@ def test_the_doctor_page_holds_the_picker_itself(client, doctor):
     assert f'<a href="{slots_url(doctor)}">' in text
 
 
-def test_removing_time_off_is_rate_limited(doctor_client, doctor):
+def test_removing_time_off_is_rate_limited(one_rate_window, doctor_client, doctor):
     url = reverse(
         "appointments:time_off_delete", args=[TimeOffFactory(doctor=doctor).pk]
     )

@@ -285,7 +285,9 @@ def test_a_doctor_following_their_own_profile_is_refused(doctor_client, doctor):
 
 
 @time_machine.travel(FROZEN, tick=False)  # one rate-limit window
-def test_follow_and_unfollow_are_rate_limited_per_user(patient_client, client, doctor):
+def test_follow_and_unfollow_are_rate_limited_per_user(
+    one_rate_window, patient_client, client, doctor
+):
     # One budget for both: toggling spends it twice as fast.
     for _ in range(15):
         assert patient_client.post(follow_url(doctor)).status_code == 302
@@ -414,7 +416,7 @@ def test_an_approved_doctor_sees_the_approved_status(doctor_client):
 
 
 @time_machine.travel(FROZEN, tick=False)  # one rate-limit window
-def test_applying_is_rate_limited(patient_client):
+def test_applying_is_rate_limited(one_rate_window, patient_client):
     for _ in range(10):
         patient_client.post(reverse("doctors:apply"), {"bio": ""})
     response = patient_client.post(reverse("doctors:apply"), {"bio": ""})
@@ -459,7 +461,7 @@ def test_staff_without_a_profile_are_sent_to_apply(staff_client):
 
 
 @time_machine.travel(FROZEN, tick=False)  # one rate-limit window
-def test_editing_is_rate_limited(doctor_client):
+def test_editing_is_rate_limited(one_rate_window, doctor_client):
     for _ in range(20):
         doctor_client.post(reverse("doctors:edit"), {})
     response = doctor_client.post(reverse("doctors:edit"), {})

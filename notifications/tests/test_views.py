@@ -158,7 +158,7 @@ def test_a_missing_or_foreign_link_leads_back_to_the_inbox(
     assert response.url == LIST
 
 
-def test_opening_is_rate_limited(patient_client, patient):
+def test_opening_is_rate_limited(one_rate_window, patient_client, patient):
     notification = NotificationFactory(recipient=patient)
     for _ in range(60):
         patient_client.post(open_url(notification))
@@ -204,7 +204,7 @@ def test_mark_all_as_read_needs_a_post(patient_client):
     assert patient_client.get(READ_ALL).status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_mark_all_as_read_is_rate_limited(patient_client):
+def test_mark_all_as_read_is_rate_limited(one_rate_window, patient_client):
     for _ in range(20):
         patient_client.post(READ_ALL)
     assert patient_client.post(READ_ALL).status_code == HTTPStatus.TOO_MANY_REQUESTS
@@ -311,7 +311,7 @@ def test_saving_settings_stores_each_kind_and_says_so(patient_client, patient):
     assert form.fields[Kind.APPOINTMENT_BOOKED.value].initial is False
 
 
-def test_settings_are_rate_limited(patient_client):
+def test_settings_are_rate_limited(one_rate_window, patient_client):
     for _ in range(20):
         patient_client.post(SETTINGS, {})
     assert patient_client.post(SETTINGS, {}).status_code == (

@@ -187,7 +187,9 @@ def test_appointment_pages_lead_to_writing_and_replying(client, patient, doctor,
     assert reverse("reviews:reply", args=[review.pk]) in detail
 
 
-def test_posting_reviews_is_rate_limited_per_user(patient_client, visit):
+def test_posting_reviews_is_rate_limited_per_user(
+    one_rate_window, patient_client, visit
+):
     for _ in range(10):
         response = patient_client.post(create_url(visit), {"rating": ""})
         assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -197,7 +199,9 @@ def test_posting_reviews_is_rate_limited_per_user(patient_client, visit):
 
 
 @pytest.mark.parametrize("name", ["reviews:edit", "reviews:delete", "reviews:reply"])
-def test_changing_reviews_is_rate_limited_per_user(client, name, patient, doctor):
+def test_changing_reviews_is_rate_limited_per_user(
+    one_rate_window, client, name, patient, doctor
+):
     review = ReviewFactory(
         appointment__slot__doctor=doctor, appointment__patient=patient, patient=patient
     )
