@@ -186,20 +186,15 @@ class Slot(models.Model):
     def __str__(self) -> str:
         return f"{self.doctor} {self.starts_at:%Y-%m-%d %H:%M} UTC"
 
+    def _hold_runs(self, now: datetime) -> bool:
+        return self.held_until is not None and self.held_until > now
+
     def is_held_by(self, user, now: datetime) -> bool:
         """Whether `user`'s hold on this slot still runs at `now`."""
-        return (
-            self.held_until is not None
-            and self.held_until > now
-            and self.held_by_id == user.pk
-        )
+        return self._hold_runs(now) and self.held_by_id == user.pk
 
     def is_held_by_other(self, user, now: datetime) -> bool:
-        return (
-            self.held_until is not None
-            and self.held_until > now
-            and self.held_by_id != getattr(user, "pk", None)
-        )
+        return self._hold_runs(now) and self.held_by_id != getattr(user, "pk", None)
 
 
 class AppointmentQuerySet(models.QuerySet):
